@@ -1,0 +1,69 @@
+"""Build the book strictly, and never from stale outputs.
+
+Jupyter Book's execution cache keys only on a notebook's code cells, and Sphinx re-reads only the
+pages whose text changed. So a build is made clean (every notebook re-executed) whenever anything a
+notebook reads has changed since the last successful build -- the data package, the bibliography,
+kzutils itself or the book's configuration -- and after any failed build, so that a failing cell
+fails every build, not only the one that first ran it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterable, Sequence
+
+STAMP = ".kz-inputs.sha256"
+STRICT_FLAGS = ("-W", "-n", "--keep-going")
+
+
+def input_files(book: Path, data_dir: Path) -> list[Path]:
+    """Every file whose change must re-execute all notebooks."""
+    package = Path(__file__).resolve().parent
+    files = [p for p in sorted(data_dir.rglob("*")) if p.is_file()]
+    files += sorted(package.glob("*.py"))
+    files += [book / name for name in ("_config.yml", "_toc.yml", "references.bib") if (book / name).is_file()]
+    files += sorted(p for p in book.rglob("*.py") if "_build" not in p.parts)
+    return files
+
+
+def fingerprint(files: Iterable[Path]) -> str:
+    """SHA-256 over the files' names and contents."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def needs_clean_build(out: Path, current: str) -> bool:
+    """True when the last build failed or its inputs differ from now."""
+    stamp = out / STAMP
+    return not stamp.is_file() or stamp.read_text().strip() != current
+
+
+def jupyter_book_command(book: Path, out: Path, builder: str, extra: Sequence[str] = ()) -> list[str]:
+    """The strict `jupyter-book build` command line."""
+    return [
+        sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
+        "build", str(book), "--path-output", str(out), "--builder", builder, *STRICT_FLAGS, *extra,
+    ]
+
+
+def build(book: Path, out: Path, data_dir: Path, builder: str = "html", extra: Sequence[str] = ()) -> int:
+    """Build the book into `out`, clean when inputs changed or the last build failed; return the exit code."""
+    current = fingerprint(input_files(book, data_dir))
+    if needs_clean_build(out, current) and out.exists():
+        print(f"kzutils build: inputs changed or last build failed: cleaning {out}", flush=True)
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / STAMP).unlink(missing_ok=True)
+    env = {**os.environ, "KZ_DATA_DIR": str(data_dir)}
+    code = subprocess.run(jupyter_book_command(book, out, builder, extra), env=env, check=False).returncode
+    if code == 0:
+        (out / STAMP).write_text(current + "\n")
+    return code

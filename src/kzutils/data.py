@@ -1,0 +1,171 @@
+"""Find the data package, read its descriptor, and load validated, cached tables."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from kzutils import bib
+from kzutils.validate import (
+    Cell,
+    DataValidationError,
+    HEADER,
+    check_foreign_key,
+    check_header,
+    check_sources,
+    check_sums,
+    check_unique,
+    parse_cell,
+    to_frame,
+)
+
+DESCRIPTOR = "datapackage.json"
+ENV_DATA_DIR = "KZ_DATA_DIR"
+
+
+def find_data_dir(start: Path | None = None) -> Path:
+    """Locate `data/`: $KZ_DATA_DIR, else the nearest `data/` above `start` (default: cwd)."""
+    if os.environ.get(ENV_DATA_DIR):
+        return Path(os.environ[ENV_DATA_DIR]).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "data" / DESCRIPTOR).is_file():
+            return folder / "data"
+    packaged = Path(__file__).resolve().parents[2] / "data"
+    if (packaged / DESCRIPTOR).is_file():
+        return packaged
+    raise FileNotFoundError(f"no data/{DESCRIPTOR} above {here}; set ${ENV_DATA_DIR}")
+
+
+def _resolve(data_dir: Path | str | None) -> Path:
+    return Path(data_dir).resolve() if data_dir is not None else find_data_dir()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def read_descriptor(data_dir: Path | str | None = None) -> dict[str, Any]:
+    """Return the parsed `datapackage.json`."""
+    path = _resolve(data_dir) / DESCRIPTOR
+    return _read_descriptor_cached(path, _stamp(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _read_descriptor_cached(path: Path, _stamp: tuple[int, int]) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataValidationError(path, HEADER, "-", f"not valid JSON: {exc}") from None
+
+
+def resource_names(data_dir: Path | str | None = None) -> list[str]:
+    """Names of every resource in the package, in descriptor order."""
+    return [r["name"] for r in read_descriptor(data_dir)["resources"]]
+
+
+def resource(name: str, data_dir: Path | str | None = None) -> dict[str, Any]:
+    """The descriptor entry of one resource."""
+    for entry in read_descriptor(data_dir)["resources"]:
+        if entry["name"] == name:
+            return entry
+    raise KeyError(f"no resource named {name!r} in {DESCRIPTOR}; have {resource_names(data_dir)}")
+
+
+def bibliography_path(data_dir: Path | str | None = None) -> Path:
+    """The BibTeX file that the package's `source` keys refer to."""
+    folder = _resolve(data_dir)
+    return (folder / read_descriptor(folder)["bibliography"]).resolve()
+
+
+def load(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Return resource `name` as a typed DataFrame, validated against its schema."""
+    folder = _resolve(data_dir)
+    files = [folder / DESCRIPTOR, folder / resource(name, folder)["path"], bibliography_path(folder)]
+    stamps = tuple(_stamp(f) for f in files)
+    return _load_cached(folder, name, stamps).copy()
+
+
+def load_all(data_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
+    """Load and validate every resource of the package."""
+    folder = _resolve(data_dir)
+    return {name: load(name, folder) for name in resource_names(folder)}
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(folder: Path, name: str, _stamps: tuple[Any, ...]) -> pd.DataFrame:
+    entry = resource(name, folder)
+    records = _parse_records(folder, entry)
+    _check_table(folder, entry, records)
+    return to_frame(records, entry["schema"]["fields"])
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    if not path.is_file():
+        raise DataValidationError(path, HEADER, "-", "the file listed in datapackage.json does not exist")
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        raise DataValidationError(path, HEADER, "-", "the file is empty")
+    return rows[0], rows[1:]
+
+
+def _parse_records(folder: Path, entry: Mapping[str, Any]) -> list[dict[str, Any]]:
+    path = folder / entry["path"]
+    label = _label(folder, path)
+    fields = entry["schema"]["fields"]
+    header, rows = _read_rows(path)
+    check_header(header, fields, label)
+    records = []
+    for number, row in enumerate(rows, start=1):
+        if len(row) != len(header):
+            raise DataValidationError(
+                label, number, header[min(len(row), len(header)) - 1],
+                f"row has {len(row)} cells but the header has {len(header)}",
+            )
+        records.append(
+            {f["name"]: parse_cell(raw, f, Cell(label, number, f["name"])) for f, raw in zip(fields, row)}
+        )
+    return records
+
+
+def _check_table(folder: Path, entry: Mapping[str, Any], records: list[dict[str, Any]]) -> None:
+    label = _label(folder, folder / entry["path"])
+    schema = entry["schema"]
+    key = schema.get("primaryKey")
+    if key:
+        check_unique(records, [key] if isinstance(key, str) else key, label)
+    for foreign in schema.get("foreignKeys", []):
+        target = foreign["reference"]
+        target_records = _parse_records(folder, resource(target["resource"], folder))
+        target_keys = {tuple(r[f] for f in target["fields"]) for r in target_records}
+        check_foreign_key(records, foreign["fields"], target_keys, target["resource"], label)
+    for rule in entry.get("sumsTo", []):
+        only = _groups_where(folder, rule["groupBy"], rule.get("onlyWhere"))
+        check_sums(records, rule["field"], rule["groupBy"], rule["total"], rule["tolerance"], label, only)
+    for field in schema["fields"]:
+        if field.get("bibtexKey"):
+            check_sources(records, field["name"], bib.keys(bibliography_path(folder)), label)
+
+
+def _groups_where(folder: Path, keys: list[str], condition: Mapping[str, Any] | None) -> set[tuple[Any, ...]] | None:
+    """Keys of the rows of another resource whose boolean `field` is true (None: no condition)."""
+    if condition is None:
+        return None
+    rows = _parse_records(folder, resource(condition["resource"], folder))
+    return {tuple(r[k] for k in keys) for r in rows if r[condition["field"]]}
+
+
+def _label(folder: Path, path: Path) -> str:
+    """Name a file as a reader finds it: relative to the project root where possible."""
+    try:
+        return str(path.relative_to(folder.parent))
+    except ValueError:
+        return str(path)

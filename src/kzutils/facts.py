@@ -1,0 +1,189 @@
+"""Named facts for the prose: each computed from one data row, formatted once, carrying its source."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import pandas as pd
+
+from kzutils.data import load
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One number (or name) the prose prints, with where it came from."""
+
+    name: str
+    value: Any
+    text: str
+    resource: str
+    row: int | None  # 1-based data row; None when the fact combines several rows
+    source: str
+    description: str
+
+
+class Printed(str):
+    """A string that glues as itself (no quotes), so `{glue}` prints exactly `text`."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def format_percent(value: float) -> str:
+    """'81.31%' for 81.31, '5.8%' for 5.80: no more decimals than the data has."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def format_count(value: int) -> str:
+    """'8,300,046' for 8300046."""
+    return f"{int(value):,}"
+
+
+def format_points(value: float) -> str:
+    """'10.35 percentage points' for a difference of two shares."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") + " percentage points"
+
+
+def _cell_fact(
+    name: str, description: str, resource: str, row: pd.Series, column: str, fmt: Callable[[Any], str],
+) -> Fact:
+    value = row[column]
+    if pd.isna(value):
+        raise LookupError(f"fact {name!r}: {resource} row {row.name + 1} has no {column}")
+    plain = value.item() if hasattr(value, "item") else value
+    return Fact(name, plain, fmt(plain), resource, int(row.name) + 1, str(row["source"]), description)
+
+
+# --- fact families, generated from the data ------------------------------------------------------
+
+
+def _year(vote_date: pd.Timestamp) -> int:
+    return int(vote_date.year)
+
+
+def _vote_facts(data_dir: Path | None) -> Iterator[Fact]:
+    votes = load("votes", data_dir)
+    results = load("vote_results", data_dir)
+    for _, vote in votes.iterrows():
+        suffix = "" if vote["variant"] == "final" else f"_{vote['variant']}"
+        prefix = f"{vote['kind']}_{_year(vote['date'])}{suffix}"
+        label = f"{vote['title']} ({vote['date']:%d %B %Y}, {vote['variant'].replace('_', ' ')})"
+        for column, what, fmt in (("turnout_pct", "Turnout", format_percent),
+                                  ("registered_voters", "Registered voters", format_count),
+                                  ("ballots_cast", "Voters who took part", format_count)):
+            if not pd.isna(vote[column]):
+                name = f"{prefix}_{column.removesuffix('_pct')}"
+                yield _cell_fact(name, f"{what}, {label}", "votes", vote, column, fmt)
+        options = results[(results["vote_id"] == vote["vote_id"]) & (results["variant"] == vote["variant"])]
+        yield from _option_facts(prefix, label, options)
+
+
+def _option_facts(prefix: str, label: str, options: pd.DataFrame) -> Iterator[Fact]:
+    ranked = options.sort_values("share_pct", ascending=False)
+    candidates = ranked[ranked["option_kind"] == "candidate"]
+    if len(candidates):
+        winner = candidates.iloc[0]
+        yield _cell_fact(f"{prefix}_winner", f"Winner, {label}", "vote_results", winner, "option", str)
+        yield _cell_fact(f"{prefix}_winner_share", f"Winner's share, {label}", "vote_results", winner,
+                         "share_pct", format_percent)
+        if not pd.isna(winner["votes"]):
+            yield _cell_fact(f"{prefix}_winner_votes", f"Winner's votes, {label}", "vote_results",
+                             winner, "votes", format_count)
+    if len(candidates) > 1:
+        second = candidates.iloc[1]
+        yield _cell_fact(f"{prefix}_runner_up", f"Runner-up, {label}", "vote_results", second, "option", str)
+        yield _cell_fact(f"{prefix}_runner_up_share", f"Runner-up's share, {label}", "vote_results",
+                         second, "share_pct", format_percent)
+    for kind in ("against_all", "yes", "no", "invalid"):
+        for _, option in options[options["option_kind"] == kind].iterrows():
+            yield _cell_fact(f"{prefix}_{kind}_share", f"Share '{option['option']}', {label}", "vote_results",
+                             option, "share_pct", format_percent)
+            if not pd.isna(option["votes"]):
+                yield _cell_fact(f"{prefix}_{kind}_votes", f"Votes '{option['option']}', {label}", "vote_results",
+                                 option, "votes", format_count)
+
+
+def _reform_facts(data_dir: Path | None) -> Iterator[Fact]:
+    reforms = load("reform_measures", data_dir)
+    for _, step in reforms.iterrows():
+        prefix = f"reform_{step['measure_id']}_{step['effective_year']}"
+        label = f"{step['measure']} ({step['unit']}), change effective {step['effective_year']}"
+        for column, when in (("value_before", "before"), ("value_after", "after")):
+            yield _cell_fact(f"{prefix}_{when}", f"{label}: {when}", "reform_measures", step, column,
+                             _format_measure(step["unit"]))
+
+
+def _format_measure(unit: str) -> Callable[[Any], str]:
+    if unit == "percent":
+        return format_percent
+    return lambda v: format_count(v) if float(v).is_integer() else f"{v:g}"
+
+
+def winner_shares(data_dir: Path | str | None = None, kind: str = "presidential") -> pd.DataFrame:
+    """Final results: one row per vote of `kind` with date, turnout, winner and winner's share."""
+    votes = load("votes", data_dir)
+    results = load("vote_results", data_dir)
+    final = votes[(votes["kind"] == kind) & (votes["variant"] == "final")]
+    candidates = results[(results["variant"] == "final") & (results["option_kind"] == "candidate")]
+    winners = candidates.sort_values("share_pct", ascending=False).drop_duplicates("vote_id")
+    merged = final.merge(winners, on=["vote_id", "variant"], suffixes=("", "_result"))
+    return merged.sort_values("date").reset_index(drop=True)
+
+
+def _series_facts(data_dir: Path | None) -> Iterator[Fact]:
+    results = load("vote_results", data_dir)
+    series = winner_shares(data_dir)
+    for label, pick in (("highest", series["share_pct"].idxmax()), ("lowest", series["share_pct"].idxmin())):
+        row = series.loc[pick]
+        source_row = results[(results["vote_id"] == row["vote_id"]) & (results["variant"] == "final")
+                             & (results["option"] == row["option"])].iloc[0]
+        yield _cell_fact(f"presidential_{label}_winner_share", f"The {label} winner's share, presidential elections",
+                         "vote_results", source_row, "share_pct", format_percent)
+        yield Fact(f"presidential_{label}_winner_share_year", int(row["date"].year), str(row["date"].year),
+                   "vote_results", int(source_row.name) + 1, str(source_row["source"]),
+                   f"Year of the {label} winner's share, presidential elections")
+    yield Fact("presidential_elections_count", len(series), str(len(series)), "votes", None,
+               "; ".join(dict.fromkeys(series["source"])), "Presidential elections in the data (final results)")
+    first, last = series.iloc[-2], series.iloc[-1]
+    change = round(float(last["share_pct"] - first["share_pct"]), 2)
+    yield Fact("presidential_winner_share_change_last", change, format_points(change), "vote_results", None,
+               f"{first['source_result']}; {last['source_result']}",
+               f"Change in the winner's share from {first['date'].year} to {last['date'].year}")
+
+
+FAMILIES: tuple[Callable[[Path | None], Iterator[Fact]], ...] = (_vote_facts, _reform_facts, _series_facts)
+
+
+def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:
+    """Every named fact, computed from the data package."""
+    folder = Path(data_dir) if data_dir is not None else None
+    facts: dict[str, Fact] = {}
+    for family in FAMILIES:
+        for fact in family(folder):
+            if fact.name in facts:
+                raise ValueError(f"two facts are named {fact.name!r}: check the data for duplicates")
+            facts[fact.name] = fact
+    return facts
+
+
+def get(name: str, data_dir: Path | str | None = None) -> Fact:
+    """One named fact; KeyError lists near names if it does not exist."""
+    facts = all_facts(data_dir)
+    if name not in facts:
+        near = difflib.get_close_matches(name, list(facts), n=5)
+        raise KeyError(f"no fact named {name!r}; similar: {near}")
+    return facts[name]
+
+
+def glue_facts(names: Iterable[str] | None = None, data_dir: Path | str | None = None) -> dict[str, Fact]:
+    """Glue facts (all, or `names`) into the running notebook as plain text; return them."""
+    from myst_nb import glue
+
+    facts = all_facts(data_dir)
+    chosen = facts if names is None else {n: get(n, data_dir) for n in names}
+    for fact in chosen.values():
+        glue(fact.name, Printed(fact.text), display=False)
+    return chosen

@@ -1,0 +1,99 @@
+"""Whole-book builds: strict HTML, glued values in the pages, never stale, never a hidden failure."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+import kzutils as kz
+from kzutils.build import STAMP, build
+from conftest import edit_cell, read_rows
+
+pytestmark = pytest.mark.build
+
+
+def page_text(out: Path, page: str) -> str:
+    """The visible text of one built HTML page."""
+    raw = (out / "_build" / "html" / f"{page}.html").read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"<[^>]+>", "", raw))
+
+
+def toc_pages(book: Path) -> list[str]:
+    toc = yaml.safe_load((book / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        pages += [chapter["file"] for chapter in part["chapters"]]
+    return pages
+
+
+def glue_keys(page: Path) -> set[str]:
+    return set(re.findall(r"\{glue(?::text)?\}`([^`:]+)", page.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One strict build of the real book into a temporary folder."""
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("book")
+    assert build(root / "book", out, root / "data") == 0
+    return out
+
+
+def test_build_is_strict_and_complete(built: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    for page in toc_pages(root / "book"):
+        assert (built / "_build" / "html" / f"{page}.html").is_file(), page
+    assert (built / STAMP).is_file()
+
+
+def test_every_glued_value_is_in_the_html(built: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    facts = kz.all_facts()
+    for page in toc_pages(root / "book"):
+        source = root / "book" / f"{page}.md"
+        text = page_text(built, page)
+        for key in glue_keys(source):
+            if key in facts:
+                assert facts[key].text in text, f"{page}: {key} = {facts[key].text} not in the HTML"
+
+
+def test_chapter_shows_table_figure_and_citations(built: Path) -> None:
+    raw = (built / "_build" / "html" / "chapters" / "elections.html").read_text(encoding="utf-8")
+    assert 'alt="Line chart of two series' in raw
+    assert "Kazhyken" in raw and "Against all" in raw
+    assert raw.count('class="reference internal" href="../bibliography.html#id') >= 10
+
+
+def test_editing_data_reexecutes_the_notebooks(project_copy: Path) -> None:
+    book, data, out = project_copy / "book", project_copy / "data", project_copy / "out"
+    assert build(book, out, data) == 0
+    assert "a turnout of 69.44%, the lowest" in page_text(out, "chapters/elections")
+    rows = read_rows(data / "votes.csv")
+    row = next(i for i, r in enumerate(rows) if r[:1] == ["pres-2022"] and r[4] == "final")
+    edit_cell(data / "votes.csv", row, "turnout_pct", "69.43")
+    assert build(book, out, data) == 0
+    text = page_text(out, "chapters/elections")
+    assert "a turnout of 69.43%, the lowest" in text and "69.44%, the lowest" not in text
+
+
+def test_a_failing_cell_fails_every_build(project_copy: Path) -> None:
+    book, data, out = project_copy / "book", project_copy / "data", project_copy / "out"
+    assert build(book, out, data) == 0
+    chapter = book / "chapters" / "elections.md"
+    good = chapter.read_text(encoding="utf-8")
+    chapter.write_text(good.replace("facts = kz.glue_facts()", "facts = kz.glue_facts()\nraise RuntimeError('boom')"))
+    assert build(book, out, data) != 0
+    assert build(book, out, data) != 0, "the second build after a failure must fail too"
+    chapter.write_text(good)
+    assert build(book, out, data) == 0
+
+
+def test_bad_data_fails_the_build(project_copy: Path) -> None:
+    book, data, out = project_copy / "book", project_copy / "data", project_copy / "out"
+    edit_cell(data / "vote_results.csv", 1, "share_pct", "198.78")
+    assert build(book, out, data) != 0
+    assert build(book, out, data) != 0

@@ -1,0 +1,82 @@
+"""The prose holds no hand-typed statistics, and every citation resolves to a sourced entry."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kzutils import bib
+from conftest import BOOK
+
+PAGES = sorted(p for p in BOOK.rglob("*.md") if "_build" not in p.parts)
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+
+# Markdown that is not prose: front matter, code cells, roles (glue, cite, refs), inline code, links, labels.
+NOT_PROSE = [
+    re.compile(r"\A---\n.*?\n---\n", re.S),
+    re.compile(r"^```\{code-cell\}.*?^```", re.S | re.M),
+    re.compile(r"^```(?!\{).*?^```", re.S | re.M),
+    re.compile(r"\{[a-z:-]+\}`[^`]*`"),
+    re.compile(r"`[^`]*`"),
+    re.compile(r"\]\([^)]*\)"),
+    re.compile(r"https?://\S+"),
+    re.compile(r"^\([\w-]+\)=$", re.M),
+    re.compile(r"^:(name|label|tags|width|height|align):.*$", re.M),
+    re.compile(r"^```\{[\w:-]+\}.*$", re.M),
+]
+ALLOWED = [
+    re.compile(rf"\b\d{{1,2}}\s+(?:{MONTHS})\b"),  # 5 June
+    re.compile(rf"\b(?:{MONTHS})\s+\d{{1,2}}\b"),  # June 5
+    re.compile(r"\b(?:19|20)\d\d(?:s|–(?:19|20)\d\d)?\b"),  # years, decades and year ranges
+]
+
+
+def hand_typed_numbers(markdown: str) -> list[str]:
+    """Digits left in the prose once glue, code, citations, dates and years are taken out."""
+    text = markdown
+    for pattern in NOT_PROSE + ALLOWED:
+        text = pattern.sub(" ", text)
+    return re.findall(r"[^\s]*\d[^\s]*", text)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(BOOK)))
+def test_no_hand_typed_statistics(page: Path) -> None:
+    assert hand_typed_numbers(page.read_text(encoding="utf-8")) == []
+
+
+def test_the_checker_catches_typed_numbers() -> None:
+    assert hand_typed_numbers("Tokayev won 81.3% on 20 November 2022.") == ["81.3%"]
+    assert hand_typed_numbers("about 2,500 troops") == ["2,500"]
+    assert hand_typed_numbers("Tokayev won {glue}`share` in 2022 {cite:p}`crs2022`.") == []
+    assert hand_typed_numbers("```{code-cell} ipython3\nx = 81.31\n```\n") == []
+
+
+CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
+
+
+def cited_keys() -> set[str]:
+    keys: set[str] = set()
+    for page in PAGES:
+        for group in CITE.findall(page.read_text(encoding="utf-8")):
+            keys.update(k.strip() for k in group.split(","))
+    return keys
+
+
+def test_every_cited_key_exists() -> None:
+    missing = cited_keys() - bib.keys(BOOK / "references.bib")
+    assert not missing, f"cited but not in references.bib: {sorted(missing)}"
+
+
+def test_the_four_anchor_sources_are_cited() -> None:
+    assert {"crs2022reforms", "crs2025kazakhstan", "civicus2022newkz", "cornellbarro2022"} <= cited_keys()
+
+
+def test_every_entry_can_be_followed() -> None:
+    entries = bib.read(BOOK / "references.bib").entries
+    assert entries
+    for key, entry in entries.items():
+        fields = {name.lower() for name in entry.fields}
+        assert fields & {"url", "doi", "publisher"}, f"{key} has no url, doi or publisher"
+        assert "year" in fields, f"{key} has no year"
