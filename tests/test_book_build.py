@@ -47,7 +47,7 @@ def test_build_is_strict_and_complete(built: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     for page in toc_pages(root / "book"):
         assert (built / "_build" / "html" / f"{page}.html").is_file(), page
-    assert (built / STAMP).is_file()
+    assert (built / "_build" / STAMP).is_file()
 
 
 def test_every_glued_value_is_in_the_html(built: Path) -> None:
@@ -90,6 +90,14 @@ def test_a_failing_cell_fails_every_build(project_copy: Path) -> None:
     assert build(book, out, data) != 0, "the second build after a failure must fail too"
     chapter.write_text(good)
     assert build(book, out, data) == 0
+
+
+def test_building_inside_the_book_folder_keeps_the_sources(project_copy: Path) -> None:
+    book, data = project_copy / "book", project_copy / "data"
+    edit_cell(data / "events.csv", 1, "title", "Nazarbayev announces his resignation")
+    (book / "_build").mkdir()
+    assert build(book, book, data) == 0  # a clean build here must remove only book/_build
+    assert (book / "_toc.yml").is_file() and (book / "_build" / "html" / "index.html").is_file()
 
 
 def test_bad_data_fails_the_build(project_copy: Path) -> None:

@@ -40,9 +40,9 @@ def fingerprint(files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def needs_clean_build(out: Path, current: str) -> bool:
+def needs_clean_build(build_dir: Path, current: str) -> bool:
     """True when the last build failed or its inputs differ from now."""
-    stamp = out / STAMP
+    stamp = build_dir / STAMP
     return not stamp.is_file() or stamp.read_text().strip() != current
 
 
@@ -55,15 +55,16 @@ def jupyter_book_command(book: Path, out: Path, builder: str, extra: Sequence[st
 
 
 def build(book: Path, out: Path, data_dir: Path, builder: str = "html", extra: Sequence[str] = ()) -> int:
-    """Build the book into `out`, clean when inputs changed or the last build failed; return the exit code."""
+    """Build the book into `out/_build`, clean when inputs changed or the last build failed; return the exit code."""
     current = fingerprint(input_files(book, data_dir))
-    if needs_clean_build(out, current) and out.exists():
-        print(f"kzutils build: inputs changed or last build failed: cleaning {out}", flush=True)
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / STAMP).unlink(missing_ok=True)
+    build_dir = out / "_build"  # where jupyter-book writes; `out` itself may be the book folder
+    if needs_clean_build(build_dir, current) and build_dir.exists():
+        print(f"kzutils build: inputs changed or last build failed: cleaning {build_dir}", flush=True)
+        shutil.rmtree(build_dir)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    (build_dir / STAMP).unlink(missing_ok=True)
     env = {**os.environ, "KZ_DATA_DIR": str(data_dir)}
     code = subprocess.run(jupyter_book_command(book, out, builder, extra), env=env, check=False).returncode
     if code == 0:
-        (out / STAMP).write_text(current + "\n")
+        (build_dir / STAMP).write_text(current + "\n")
     return code
