@@ -145,3 +145,21 @@ def test_ragged_row(data_copy: Path) -> None:
 def test_stray_spaces(data_copy: Path) -> None:
     edit_cell(data_copy / "events.csv", 5, "category", " unrest")
     assert_names(load_error(data_copy, "events"), "data/events.csv", 5, "category")
+
+
+def test_descriptor_documents_every_resource() -> None:
+    from kzutils.data import find_data_dir, read_descriptor
+
+    folder = find_data_dir()
+    descriptor = read_descriptor(folder)
+    assert descriptor["licenses"] and descriptor["bibliography"] == "../book/references.bib"
+    listed = {r["path"] for r in descriptor["resources"]}
+    assert listed == {p.name for p in folder.glob("*.csv")}, "every CSV must be described, and only those"
+    for entry in descriptor["resources"]:
+        assert entry["title"] and entry["description"] and entry["licenses"] and entry["sources"]
+        fields = entry["schema"]["fields"]
+        assert all(f.get("type") in {"string", "integer", "number", "date", "boolean"} for f in fields)
+        assert any(f.get("bibtexKey") for f in fields), f"{entry['name']} has no source column"
+        assert entry["schema"]["primaryKey"]
+        numeric = [f for f in fields if f["type"] in {"integer", "number"}]
+        assert all("unit" in f for f in numeric if not f["name"].endswith("_year")), entry["name"]
