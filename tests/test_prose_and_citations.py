@@ -80,3 +80,12 @@ def test_every_entry_can_be_followed() -> None:
         fields = {name.lower() for name in entry.fields}
         assert fields & {"url", "doi", "publisher"}, f"{key} has no url, doi or publisher"
         assert "year" in fields, f"{key} has no year"
+
+
+def test_every_entry_formats_in_the_book_style() -> None:
+    from pybtex.plugin import find_plugin
+
+    style = find_plugin("pybtex.style.formatting", "plain")()
+    for key, entry in bib.read(BOOK / "references.bib").entries.items():
+        formatted = list(style.format_entries([entry]))
+        assert formatted[0].text.render_as("text"), key
