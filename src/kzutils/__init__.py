@@ -1,22 +1,34 @@
 """Shared data helpers for the book on Kazakhstan's political transition since 2019."""
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from kzutils.data import find_data_dir, load, load_all, resource_names
-from kzutils.facts import Fact, all_facts, get, glue_facts
-from kzutils.style import PALETTE, add_source, source_line, use_house_style
 from kzutils.validate import DataValidationError
 
-__all__ = [
-    "DataValidationError",
-    "Fact",
-    "PALETTE",
-    "add_source",
-    "all_facts",
-    "find_data_dir",
-    "get",
-    "glue_facts",
-    "load",
-    "load_all",
-    "resource_names",
-    "source_line",
-    "use_house_style",
-]
+# Facts and the figure style pull in matplotlib; load them on first use so that
+# `import kzutils` plus loading data stays fast for scripts that only need tables.
+_LAZY = {
+    "Fact": "kzutils.facts",
+    "all_facts": "kzutils.facts",
+    "get": "kzutils.facts",
+    "glue_facts": "kzutils.facts",
+    "PALETTE": "kzutils.style",
+    "add_source": "kzutils.style",
+    "source_line": "kzutils.style",
+    "use_house_style": "kzutils.style",
+    "bib": "kzutils.bib",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import facts, style and bib names on first access."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'kzutils' has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name])
+    return module if name == "bib" else getattr(module, name)
+
+
+__all__ = ["DataValidationError", "find_data_dir", "load", "load_all", "resource_names", *_LAZY]
