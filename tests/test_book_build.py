@@ -57,8 +57,8 @@ def test_every_glued_value_is_in_the_html(built: Path) -> None:
         source = root / "book" / f"{page}.md"
         text = page_text(built, page)
         for key in glue_keys(source):
-            if key in facts:
-                assert facts[key].text in text, f"{page}: {key} = {facts[key].text} not in the HTML"
+            assert key in facts, f"{page}: glued key {key} is not a named fact"
+            assert facts[key].text in text, f"{page}: {key} = {facts[key].text} not in the HTML"
 
 
 def test_chapter_shows_table_figure_and_citations(built: Path) -> None:

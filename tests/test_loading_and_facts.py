@@ -160,3 +160,13 @@ def test_cli_facts_lists_every_fact() -> None:
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.strip().splitlines()) == len(kz.all_facts())
     assert "presidential_2022_winner_share" in done.stdout and "[kazinform2022final]" in done.stdout
+
+
+def test_final_candidates_mark_one_winner_per_election() -> None:
+    from kzutils.facts import final_candidates
+
+    candidates = final_candidates()
+    assert (candidates.groupby("vote_id")["is_winner"].sum() == 1).all()
+    results = kz.load("vote_results")
+    for _, row in candidates.iterrows():
+        assert results.iloc[row["result_row"] - 1]["option"] == row["option"]

@@ -144,23 +144,21 @@ def _check_table(folder: Path, entry: Mapping[str, Any], records: list[dict[str,
         check_unique(records, [key] if isinstance(key, str) else key, label)
     for foreign in schema.get("foreignKeys", []):
         target = foreign["reference"]
-        target_records = _parse_records(folder, resource(target["resource"], folder))
-        target_keys = {tuple(r[f] for f in target["fields"]) for r in target_records}
+        target_keys = _keys_of(folder, target["resource"], target["fields"])
         check_foreign_key(records, foreign["fields"], target_keys, target["resource"], label)
     for rule in entry.get("sumsTo", []):
-        only = _groups_where(folder, rule["groupBy"], rule.get("onlyWhere"))
+        condition = rule.get("onlyWhere")
+        only = _keys_of(folder, condition["resource"], rule["groupBy"], condition["field"]) if condition else None
         check_sums(records, rule["field"], rule["groupBy"], rule["total"], rule["tolerance"], label, only)
     for field in schema["fields"]:
         if field.get("bibtexKey"):
             check_sources(records, field["name"], bib.keys(bibliography_path(folder)), label)
 
 
-def _groups_where(folder: Path, keys: list[str], condition: Mapping[str, Any] | None) -> set[tuple[Any, ...]] | None:
-    """Keys of the rows of another resource whose boolean `field` is true (None: no condition)."""
-    if condition is None:
-        return None
-    rows = _parse_records(folder, resource(condition["resource"], folder))
-    return {tuple(r[k] for k in keys) for r in rows if r[condition["field"]]}
+def _keys_of(folder: Path, name: str, fields: list[str], true_field: str | None = None) -> set[tuple[Any, ...]]:
+    """Key tuples of another resource's rows (only rows whose boolean `true_field` is true, if given)."""
+    rows = _parse_records(folder, resource(name, folder))
+    return {tuple(r[f] for f in fields) for r in rows if true_field is None or r[true_field]}
 
 
 def _label(folder: Path, path: Path) -> str:

@@ -32,9 +32,13 @@ class Printed(str):
         return str(self)
 
 
+def _trim(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def format_percent(value: float) -> str:
     """'81.31%' for 81.31, '5.8%' for 5.80: no more decimals than the data has."""
-    return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
+    return _trim(value) + "%"
 
 
 def format_count(value: int) -> str:
@@ -44,7 +48,7 @@ def format_count(value: int) -> str:
 
 def format_points(value: float) -> str:
     """'10.35 percentage points' for a difference of two shares."""
-    return f"{value:.2f}".rstrip("0").rstrip(".") + " percentage points"
+    return _trim(value) + " percentage points"
 
 
 def _cell_fact(
@@ -60,16 +64,12 @@ def _cell_fact(
 # --- fact families, generated from the data ------------------------------------------------------
 
 
-def _year(vote_date: pd.Timestamp) -> int:
-    return int(vote_date.year)
-
-
 def _vote_facts(data_dir: Path | None) -> Iterator[Fact]:
     votes = load("votes", data_dir)
     results = load("vote_results", data_dir)
     for _, vote in votes.iterrows():
         suffix = "" if vote["variant"] == "final" else f"_{vote['variant']}"
-        prefix = f"{vote['kind']}_{_year(vote['date'])}{suffix}"
+        prefix = f"{vote['kind']}_{vote['date'].year}{suffix}"
         label = f"{vote['title']} ({vote['date']:%d %B %Y}, {vote['variant'].replace('_', ' ')})"
         for column, what, fmt in (("turnout_pct", "Turnout", format_percent),
                                   ("registered_voters", "Registered voters", format_count),
@@ -122,29 +122,39 @@ def _format_measure(unit: str) -> Callable[[Any], str]:
     return lambda v: format_count(v) if float(v).is_integer() else f"{v:g}"
 
 
+def final_candidates(data_dir: Path | str | None = None, kind: str = "presidential") -> pd.DataFrame:
+    """Candidates in the final count of every vote of `kind`, with their `result_row` and `is_winner`."""
+    votes = load("votes", data_dir)
+    results = load("vote_results", data_dir)
+    final_ids = votes.loc[(votes["kind"] == kind) & (votes["variant"] == "final"), "vote_id"]
+    candidates = results[(results["variant"] == "final") & (results["option_kind"] == "candidate")
+                         & results["vote_id"].isin(final_ids)].copy()
+    candidates["result_row"] = candidates.index + 1
+    candidates["is_winner"] = candidates["share_pct"] == candidates.groupby("vote_id")["share_pct"].transform("max")
+    return candidates
+
+
 def winner_shares(data_dir: Path | str | None = None, kind: str = "presidential") -> pd.DataFrame:
     """Final results: one row per vote of `kind` with date, turnout, winner and winner's share."""
     votes = load("votes", data_dir)
-    results = load("vote_results", data_dir)
     final = votes[(votes["kind"] == kind) & (votes["variant"] == "final")]
-    candidates = results[(results["variant"] == "final") & (results["option_kind"] == "candidate")]
-    winners = candidates.sort_values("share_pct", ascending=False).drop_duplicates("vote_id")
+    candidates = final_candidates(data_dir, kind)
+    winners = candidates[candidates["is_winner"]]
     merged = final.merge(winners, on=["vote_id", "variant"], suffixes=("", "_result"))
     return merged.sort_values("date").reset_index(drop=True)
 
 
 def _series_facts(data_dir: Path | None) -> Iterator[Fact]:
-    results = load("vote_results", data_dir)
     series = winner_shares(data_dir)
     for label, pick in (("highest", series["share_pct"].idxmax()), ("lowest", series["share_pct"].idxmin())):
         row = series.loc[pick]
-        source_row = results[(results["vote_id"] == row["vote_id"]) & (results["variant"] == "final")
-                             & (results["option"] == row["option"])].iloc[0]
-        yield _cell_fact(f"presidential_{label}_winner_share", f"The {label} winner's share, presidential elections",
-                         "vote_results", source_row, "share_pct", format_percent)
-        yield Fact(f"presidential_{label}_winner_share_year", int(row["date"].year), str(row["date"].year),
-                   "vote_results", int(source_row.name) + 1, str(source_row["source"]),
-                   f"Year of the {label} winner's share, presidential elections")
+        share, year = float(row["share_pct"]), int(row["date"].year)
+        at, source = int(row["result_row"]), str(row["source_result"])
+        what = f"the {label} winner's share, presidential elections"
+        yield Fact(f"presidential_{label}_winner_share", share, format_percent(share), "vote_results", at, source,
+                   what.capitalize())
+        yield Fact(f"presidential_{label}_winner_share_year", year, str(year), "vote_results", at, source,
+                   f"Year of {what}")
     yield Fact("presidential_elections_count", len(series), str(len(series)), "votes", None,
                "; ".join(dict.fromkeys(series["source"])), "Presidential elections in the data (final results)")
     first, last = series.iloc[-2], series.iloc[-1]
