@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from kzutils.data import find_data_dir, load, load_all, resource_names
+from kzutils.data import data_dictionary, find_data_dir, load, load_all, resource_names
 from kzutils.validate import DataValidationError
 
 # Facts and the figure style pull in matplotlib; load them on first use so that
@@ -20,6 +20,8 @@ _LAZY = {
     "source_line": "kzutils.style",
     "use_house_style": "kzutils.style",
     "bib": "kzutils.bib",
+    "show_table": "kzutils.tables",
+    "format_in_unit": "kzutils.facts",
 }
 
 
@@ -31,4 +33,4 @@ def __getattr__(name: str) -> Any:
     return module if name == "bib" else getattr(module, name)
 
 
-__all__ = ["DataValidationError", "find_data_dir", "load", "load_all", "resource_names", *_LAZY]
+__all__ = ["DataValidationError", "data_dictionary", "find_data_dir", "load", "load_all", "resource_names", *_LAZY]

@@ -167,3 +167,30 @@ def _label(folder: Path, path: Path) -> str:
         return str(path.relative_to(folder.parent))
     except ValueError:
         return str(path)
+
+
+def data_dictionary(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """One row per field of every resource: type, unit, constraints and description, from datapackage.json."""
+    rows = []
+    for entry in read_descriptor(data_dir)["resources"]:
+        if "schema" not in entry:
+            continue
+        key = entry["schema"].get("primaryKey", [])
+        for field in entry["schema"]["fields"]:
+            constraints = dict(field.get("constraints", {}))
+            rules = [f"{name}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+                     for name, value in constraints.items() if name != "required"]
+            if field.get("bibtexKey"):
+                rules.append("a key of book/references.bib")
+            rows.append({
+                "resource": entry["name"],
+                "file": entry["path"],
+                "field": field["name"],
+                "type": field["type"],
+                "unit": field.get("unit", ""),
+                "required": bool(constraints.get("required")) or field["name"] in key,
+                "key": field["name"] in key,
+                "rules": "; ".join(rules),
+                "description": field.get("description", ""),
+            })
+    return pd.DataFrame(rows)

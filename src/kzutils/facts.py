@@ -83,7 +83,7 @@ def _vote_facts(data_dir: Path | None) -> Iterator[Fact]:
 
 def _option_facts(prefix: str, label: str, options: pd.DataFrame) -> Iterator[Fact]:
     ranked = options.sort_values("share_pct", ascending=False)
-    candidates = ranked[ranked["option_kind"] == "candidate"]
+    candidates = ranked[ranked["option_kind"].isin(["candidate", "party"])]
     if len(candidates):
         winner = candidates.iloc[0]
         yield _cell_fact(f"{prefix}_winner", f"Winner, {label}", "vote_results", winner, "option", str)
@@ -120,6 +120,61 @@ def _format_measure(unit: str) -> Callable[[Any], str]:
     if unit == "percent":
         return format_percent
     return lambda v: format_count(v) if float(v).is_integer() else f"{v:g}"
+
+
+def format_in_unit(value: float, unit: str) -> str:
+    """Print an observation in its series' unit: '200,000', '80%', '1.29', 'US$3.5 billion'."""
+    if unit == "percent":
+        return format_percent(value)
+    if unit in ("usd_billion", "usd_million"):
+        return f"US${_trim(value) if not float(value).is_integer() else format_count(value)} {unit.removeprefix('usd_')}"
+    if unit == "tonnes_million":
+        return f"{_trim(value)} million tonnes"
+    if unit in ("people", "count", "barrels_per_day", "years", "days") and float(value).is_integer():
+        return format_count(value)
+    return _trim(value)
+
+
+def _seat_facts(data_dir: Path | None) -> Iterator[Fact]:
+    seats = load("seats", data_dir)
+    for vote_id, table in seats.groupby("vote_id", sort=False):
+        prefix = f"mazhilis_{vote_id.split('-')[1]}_seats"
+        for _, party in table.iterrows():
+            slug = _slug(party["party"])
+            for column, what in (("list_seats", "list"), ("district_seats", "district")):
+                if not pd.isna(party[column]):
+                    yield _cell_fact(f"{prefix}_{slug}_{what}", f"Seats won by {party['party']} ({what}), {vote_id}",
+                                     "seats", party, column, format_count)
+            total = int(party[["list_seats", "district_seats"]].fillna(0).sum())
+            yield Fact(f"{prefix}_{slug}_total", total, format_count(total), "seats", int(party.name) + 1,
+                       str(party["source"]), f"Seats won by {party['party']} in all, {vote_id}")
+        sources = "; ".join(dict.fromkeys(table["source"]))
+        for column, what in (("list_seats", "list"), ("district_seats", "district")):
+            count = int(table[column].fillna(0).sum())
+            yield Fact(f"{prefix}_{what}_total", count, format_count(count), "seats", None, sources,
+                       f"All {what} seats filled, {vote_id}")
+        count = int(table[["list_seats", "district_seats"]].fillna(0).to_numpy().sum())
+        yield Fact(f"{prefix}_total", count, format_count(count), "seats", None, sources, f"All seats filled, {vote_id}")
+
+
+def _slug(text: str) -> str:
+    return "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def observation_fact_name(series_id: str, period: str) -> str:
+    """The fact name of one observation: series and period, e.g. 'fh_fiw_total_2024'."""
+    return f"{series_id}_{period.replace('-', '_')}"
+
+
+def _observation_facts(data_dir: Path | None) -> Iterator[Fact]:
+    series = load("series", data_dir).set_index("series_id")
+    observations = load("observations", data_dir)
+    for _, obs in observations.iterrows():
+        meta = series.loc[obs["series_id"]]
+        unit = str(meta["unit"])
+        name = observation_fact_name(obs["series_id"], obs["period"])
+        yield _cell_fact(name, f"{meta['label']}, {obs['period']} ({obs['status']})", "observations", obs, "value",
+                         lambda v, unit=unit: format_in_unit(v, unit))
 
 
 def final_candidates(data_dir: Path | str | None = None, kind: str = "presidential") -> pd.DataFrame:
@@ -164,7 +219,8 @@ def _series_facts(data_dir: Path | None) -> Iterator[Fact]:
                f"Change in the winner's share from {first['date'].year} to {last['date'].year}")
 
 
-FAMILIES: tuple[Callable[[Path | None], Iterator[Fact]], ...] = (_vote_facts, _reform_facts, _series_facts)
+FAMILIES: tuple[Callable[[Path | None], Iterator[Fact]], ...] = (
+    _vote_facts, _reform_facts, _series_facts, _seat_facts, _observation_facts)
 
 
 def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:
