@@ -6,19 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from kzutils.data import find_data_dir, load, resource, resource_names
+from kzutils.data import find_data_dir, load, load_shapes, resource, resource_names
 from kzutils.validate import DataValidationError
 
 
 def validate(data_dir: Path) -> int:
     """Check every resource; one line each; non-zero exit with the error on bad data."""
     for name in resource_names(data_dir):
+        entry = resource(name, data_dir)
         try:
-            frame = load(name, data_dir)
+            size = len(load(name, data_dir)) if "schema" in entry else len(load_shapes(name, data_dir)["features"])
         except DataValidationError as exc:
             print(f"FAIL {name}: {exc}", file=sys.stderr)
             return 1
-        print(f"ok   {name:<18} {len(frame):>4} rows  {data_dir.name}/{resource(name, data_dir)['path']}")
+        unit = "rows" if "schema" in entry else "features"
+        print(f"ok   {name:<18} {size:>4} {unit:<8} {data_dir.name}/{entry['path']}")
     return 0
 
 

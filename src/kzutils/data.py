@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -71,6 +72,11 @@ def resource_names(data_dir: Path | str | None = None) -> list[str]:
     return [r["name"] for r in read_descriptor(data_dir)["resources"]]
 
 
+def table_names(data_dir: Path | str | None = None) -> list[str]:
+    """Names of the tabular (CSV) resources, in descriptor order."""
+    return [r["name"] for r in read_descriptor(data_dir)["resources"] if "schema" in r]
+
+
 def resource(name: str, data_dir: Path | str | None = None) -> dict[str, Any]:
     """The descriptor entry of one resource."""
     for entry in read_descriptor(data_dir)["resources"]:
@@ -96,7 +102,7 @@ def load(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
 def load_all(data_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
     """Load and validate every resource of the package."""
     folder = _resolve(data_dir)
-    return {name: load(name, folder) for name in resource_names(folder)}
+    return {name: load(name, folder) for name in table_names(folder)}
 
 
 @functools.lru_cache(maxsize=64)
@@ -105,6 +111,27 @@ def _load_cached(folder: Path, name: str, _stamps: tuple[Any, ...]) -> pd.DataFr
     records = _parse_records(folder, entry)
     _check_table(folder, entry, records)
     return to_frame(records, entry["schema"]["fields"])
+
+
+def load_shapes(name: str, data_dir: Path | str | None = None) -> dict[str, Any]:
+    """Return a GeoJSON resource as a dict, after checking it against the checksum in datapackage.json."""
+    folder = _resolve(data_dir)
+    entry = resource(name, folder)
+    path = folder / entry["path"]
+    label = _label(folder, path)
+    if not path.is_file():
+        raise DataValidationError(label, HEADER, "-", "the file listed in datapackage.json does not exist")
+    content = path.read_bytes()
+    algorithm, _, expected = entry["hash"].partition(":")
+    actual = hashlib.new(algorithm, content).hexdigest()
+    if actual != expected:
+        raise DataValidationError(label, HEADER, "-", f"{algorithm} is {actual}, but datapackage.json records "
+                                  f"{expected}: regenerate the file with its script or update the record")
+    shapes = json.loads(content)
+    for number, feature in enumerate(shapes.get("features", []), start=1):
+        if not feature.get("properties", {}).get("name"):
+            raise DataValidationError(label, number, "name", "feature has no name")
+    return shapes
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
