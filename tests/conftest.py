@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -13,11 +14,31 @@ DATA = ROOT / "data"
 BOOK = ROOT / "book"
 
 
+ROOT_FILES = ("CITATION.cff",)
+# Build-machinery tests need real executed pages, not the whole book: the other pages become short stubs
+# that keep their labels, so cross-references still resolve and the build stays fast.
+KEPT_PAGES = {"intro.md", "chapters/elections.md", "bibliography.md", "how-to-cite.md"}
+
+
+def stub_page(text: str) -> str:
+    """A plain Markdown page with the same labels and title as `text`, and nothing to execute."""
+    labels = re.findall(r"^\([\w-]+\)=$", text, re.M)
+    title = re.search(r"^# .+$", text, re.M)
+    return "\n".join([*labels, title.group(0) if title else "# Page", "", "A stub for the build tests.", ""])
+
+
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
-    """A copy of data/ and book/ (without build output) under tmp_path."""
+    """A copy of the project's data, notebooks and book (no build output; pages other than KEPT_PAGES stubbed)."""
     shutil.copytree(DATA, tmp_path / "data")
     shutil.copytree(BOOK, tmp_path / "book", ignore=shutil.ignore_patterns("_build", ".pytest_cache", "__pycache__"))
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    for name in ROOT_FILES:
+        shutil.copy2(ROOT / name, tmp_path / name)
+    book = tmp_path / "book"
+    for page in book.rglob("*.md"):
+        if page.relative_to(book).as_posix() not in KEPT_PAGES:
+            page.write_text(stub_page(page.read_text(encoding="utf-8")), encoding="utf-8")
     return tmp_path
 
 
@@ -46,3 +67,25 @@ def write_rows(path: Path, rows: list[list[str]]) -> None:
     """Overwrite a CSV with rows."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One strict HTML build of the real book, shared by every test that reads the built pages."""
+    from kzutils.build import build
+
+    out = tmp_path_factory.mktemp("built-book")
+    assert build(BOOK, out, DATA) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_copy(built_book: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A factory of private copies of the built book (same execution cache, so further builds re-use outputs)."""
+
+    def make(name: str) -> Path:
+        target = tmp_path_factory.mktemp(name)
+        shutil.copytree(built_book / "_build", target / "_build", symlinks=True)
+        return target
+
+    return make

@@ -34,13 +34,10 @@ def glue_keys(page: Path) -> set[str]:
     return set(re.findall(r"\{glue(?::text)?\}`([^`:]+)", page.read_text(encoding="utf-8")))
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One strict build of the real book into a temporary folder."""
-    root = Path(__file__).resolve().parents[1]
-    out = tmp_path_factory.mktemp("book")
-    assert build(root / "book", out, root / "data") == 0
-    return out
+@pytest.fixture
+def built(built_book: Path) -> Path:
+    """The shared strict build of the real book."""
+    return built_book
 
 
 def test_build_is_strict_and_complete(built: Path) -> None:

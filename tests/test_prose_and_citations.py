@@ -13,18 +13,18 @@ from conftest import BOOK
 PAGES = sorted(p for p in BOOK.rglob("*.md") if "_build" not in p.parts)
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 
-# Markdown that is not prose: front matter, code cells, roles (glue, cite, refs), inline code, links, labels.
-NOT_PROSE = [
-    re.compile(r"\A---\n.*?\n---\n", re.S),
-    re.compile(r"^```\{code-cell\}.*?^```", re.S | re.M),
-    re.compile(r"^```(?!\{).*?^```", re.S | re.M),
+# Fenced blocks whose body is code, not prose: code cells and literal blocks (```python, ```bibtex, ...).
+CODE_DIRECTIVES = {"code-cell", "code", "code-block", "literalinclude"}
+FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\s*(?P<info>\S*)")
+# Directive options that hold names, not prose (:alt: and captions stay prose and are checked).
+OPTION = re.compile(r"^:(name|label|tags|width|height|align|class|figwidth|scale|label):.*$")
+# Inline markup that is not prose: roles (glue, cite, refs), inline code, link targets, URLs, labels.
+INLINE = [
     re.compile(r"\{[a-z:-]+\}`[^`]*`"),
     re.compile(r"`[^`]*`"),
     re.compile(r"\]\([^)]*\)"),
     re.compile(r"https?://\S+"),
     re.compile(r"^\([\w-]+\)=$", re.M),
-    re.compile(r"^:(name|label|tags|width|height|align):.*$", re.M),
-    re.compile(r"^```\{[\w:-]+\}.*$", re.M),
 ]
 ALLOWED = [
     re.compile(rf"\b\d{{1,2}}\s+(?:{MONTHS})\b"),  # 5 June
@@ -33,10 +33,36 @@ ALLOWED = [
 ]
 
 
+def prose_lines(markdown: str) -> list[str]:
+    """The lines a reader sees as text: no front matter, no code, no directive names or options."""
+    text = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.S)
+    kept: list[str] = []
+    stack: list[tuple[str, int, bool]] = []  # (fence character, fence length, body is code)
+    for line in text.splitlines():
+        match = FENCE.match(line)
+        if match:
+            fence = match.group("fence")
+            if stack and fence[0] == stack[-1][0] and len(fence) >= stack[-1][1] and not line.strip(fence[0]).strip():
+                stack.pop()
+                continue
+            if not (stack and stack[-1][2]):
+                info = match.group("info")
+                directive = re.fullmatch(r"\{([\w:-]+)\}", info)
+                is_code = directive is None or directive.group(1) in CODE_DIRECTIVES
+                stack.append((fence[0], len(fence), is_code))
+                continue
+        if stack and stack[-1][2]:
+            continue
+        if stack and OPTION.match(line):
+            continue
+        kept.append(line)
+    return kept
+
+
 def hand_typed_numbers(markdown: str) -> list[str]:
-    """Digits left in the prose once glue, code, citations, dates and years are taken out."""
-    text = markdown
-    for pattern in NOT_PROSE + ALLOWED:
+    """Digits left in the prose once code, markup, glue, citations, dates and years are taken out."""
+    text = "\n".join(prose_lines(markdown))
+    for pattern in INLINE + ALLOWED:
         text = pattern.sub(" ", text)
     return re.findall(r"[^\s]*\d[^\s]*", text)
 
@@ -51,6 +77,14 @@ def test_the_checker_catches_typed_numbers() -> None:
     assert hand_typed_numbers("about 2,500 troops") == ["2,500"]
     assert hand_typed_numbers("Tokayev won {glue}`share` in 2022 {cite:p}`crs2022`.") == []
     assert hand_typed_numbers("```{code-cell} ipython3\nx = 81.31\n```\n") == []
+
+
+def test_the_checker_reads_prose_between_and_inside_blocks() -> None:
+    page = "```{code-cell} ipython3\nx = 1\n```\n\nTurnout was 54.2% that day.\n\n```{glue:figure} fig\n:name: fig-1\n:alt: A chart of 3 bars\n\nCaption with 12 items.\n```\n"
+    assert hand_typed_numbers(page) == ["54.2%", "3", "12"]
+    nested = "````{exercise}\n:label: ex-a-1\n\nCount 7 things.\n````\n\n````{solution-start} ex-a-1\n````\n\n```{code-cell} ipython3\ny = 2\n```\n"
+    assert hand_typed_numbers(nested) == ["7"]
+    assert hand_typed_numbers("```bibtex\n@book{x, year = {2026}, edition = {1.2}}\n```\nFine.\n") == []
 
 
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")

@@ -27,7 +27,7 @@ def load_error(data_dir: Path, name: str) -> kz.DataValidationError:
 
 def test_real_data_is_valid() -> None:
     frames = kz.load_all()
-    assert set(frames) == {"votes", "vote_results", "reform_measures", "events"}
+    assert set(frames) == set(kz.table_names()) >= {"votes", "vote_results", "reform_measures", "events", "observations"}
     assert all(len(frame) > 0 for frame in frames.values())
 
 
@@ -154,9 +154,13 @@ def test_descriptor_documents_every_resource() -> None:
     descriptor = read_descriptor(folder)
     assert descriptor["licenses"] and descriptor["bibliography"] == "../book/references.bib"
     listed = {r["path"] for r in descriptor["resources"]}
-    assert listed == {p.name for p in folder.glob("*.csv")}, "every CSV must be described, and only those"
+    data_files = {p.name for p in folder.iterdir() if p.suffix in {".csv", ".geojson"}}
+    assert listed == data_files, "every data file must be described, and only those"
     for entry in descriptor["resources"]:
         assert entry["title"] and entry["description"] and entry["licenses"] and entry["sources"]
+        if "schema" not in entry:  # a non-tabular file: provenance by checksum and bibliography key
+            assert entry["hash"].startswith("sha256:") and entry["bibtexKey"], entry["name"]
+            continue
         fields = entry["schema"]["fields"]
         assert all(f.get("type") in {"string", "integer", "number", "date", "boolean"} for f in fields)
         assert any(f.get("bibtexKey") for f in fields), f"{entry['name']} has no source column"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from kzutils.data import data_dictionary, find_data_dir, load, load_all, load_shapes, resource_names, table_names
+from kzutils.data import (
+    data_dictionary, find_data_dir, load, load_all, load_shapes, read_descriptor, resource_names, table_names,
+)
 from kzutils.validate import DataValidationError
 
 # Facts and the figure style pull in matplotlib; load them on first use so that
@@ -33,4 +35,4 @@ def __getattr__(name: str) -> Any:
     return module if name == "bib" else getattr(module, name)
 
 
-__all__ = ["DataValidationError", "data_dictionary", "find_data_dir", "load", "load_all", "load_shapes", "resource_names", "table_names", *_LAZY]
+__all__ = ["DataValidationError", "data_dictionary", "find_data_dir", "load", "load_all", "load_shapes", "read_descriptor", "resource_names", "table_names", *_LAZY]

@@ -1,4 +1,4 @@
-"""Command line: `python -m kzutils validate | facts | build`."""
+"""Command line: `python -m kzutils validate | facts | build | notebooks | release-metadata`."""
 
 from __future__ import annotations
 
@@ -40,11 +40,45 @@ def facts(data_dir: Path) -> int:
     return 0
 
 
-def build(data_dir: Path, book: Path, out: Path, builder: str) -> int:
+def build(data_dir: Path, book: Path, out: Path, builder: str, edition: str) -> int:
     """Strict build of the book (clean when inputs changed)."""
     from kzutils.build import build as run_build
 
-    return run_build(book.resolve(), out.resolve(), data_dir, builder)
+    return run_build(book.resolve(), out.resolve(), data_dir, builder, edition=edition)
+
+
+def notebooks(data_dir: Path, book: Path, target: Path, check: bool) -> int:
+    """Write (or with check, compare) the .ipynb copies of the book's pages."""
+    from kzutils import meta
+    from kzutils import notebooks as nb
+
+    repo = meta.citation(data_dir)["repository-code"]
+    if check:
+        stale = nb.out_of_date(book, target, repo)
+        for name in stale:
+            print(f"out of date: {target / name}", file=sys.stderr)
+        if stale:
+            print("run `python -m kzutils notebooks` to regenerate them", file=sys.stderr)
+        return 1 if stale else 0
+    for path in nb.export(book, target, repo):
+        print(f"wrote {path}")
+    return 0
+
+
+def release_metadata(data_dir: Path, check: bool) -> int:
+    """Write (or with check, compare) .zenodo.json from CITATION.cff."""
+    from kzutils import meta
+
+    path = meta.project_root(data_dir) / ".zenodo.json"
+    text = meta.zenodo_json(data_dir)
+    if check:
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            print(f"{path} differs from CITATION.cff: run `python -m kzutils release-metadata`", file=sys.stderr)
+            return 1
+        return 0
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,14 +91,26 @@ def main(argv: list[str] | None = None) -> int:
     build_parser = commands.add_parser("build", help="strict, never-stale book build")
     build_parser.add_argument("--book", type=Path, default=Path("book"))
     build_parser.add_argument("--out", type=Path, default=Path("book"))
-    build_parser.add_argument("--builder", default="html")
+    build_parser.add_argument("--builder", default="html", help="html or pdflatex")
+    build_parser.add_argument("--edition", default="full", choices=["full", "student"],
+                              help="student: the same book without exercise solutions")
+    nb_parser = commands.add_parser("notebooks", help="write .ipynb copies of the book's pages")
+    nb_parser.add_argument("--book", type=Path, default=Path("book"))
+    nb_parser.add_argument("--to", type=Path, default=Path("notebooks"))
+    nb_parser.add_argument("--check", action="store_true", help="only report copies that are out of date")
+    release_parser = commands.add_parser("release-metadata", help="write .zenodo.json from CITATION.cff")
+    release_parser.add_argument("--check", action="store_true", help="only report whether it is up to date")
     args = parser.parse_args(argv)
     data_dir = args.data.resolve() if args.data else find_data_dir()
     if args.command == "validate":
         return validate(data_dir)
     if args.command == "facts":
         return facts(data_dir)
-    return build(data_dir, args.book, args.out, args.builder)
+    if args.command == "notebooks":
+        return notebooks(data_dir, args.book, args.to, args.check)
+    if args.command == "release-metadata":
+        return release_metadata(data_dir, args.check)
+    return build(data_dir, args.book, args.out, args.builder, args.edition)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import shutil
 import subprocess
 import sys
@@ -54,8 +55,33 @@ def jupyter_book_command(book: Path, out: Path, builder: str, extra: Sequence[st
     ]
 
 
-def build(book: Path, out: Path, data_dir: Path, builder: str = "html", extra: Sequence[str] = ()) -> int:
+EDITIONS = ("full", "student")
+
+
+def student_config(book: Path) -> str:
+    """The book's _config.yml for the student edition: solutions left out (kzutils.sphinx_ext), title marked."""
+    import yaml
+
+    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
+    config["title"] = f"{config['title']} (student edition)"
+    config.setdefault("sphinx", {}).setdefault("config", {})["kz_edition"] = "student"
+    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+
+def build(book: Path, out: Path, data_dir: Path, builder: str = "html", extra: Sequence[str] = (),
+          edition: str = "full") -> int:
     """Build the book into `out/_build`, clean when inputs changed or the last build failed; return the exit code."""
+    if edition not in EDITIONS:
+        raise ValueError(f"edition must be one of {EDITIONS}, not {edition!r}")
+    if edition == "student":
+        with tempfile.TemporaryDirectory() as folder:
+            config = Path(folder) / "_config.yml"
+            config.write_text(student_config(book), encoding="utf-8")
+            return _build(book, out, data_dir, builder, (*extra, "--config", str(config)), edition)
+    return _build(book, out, data_dir, builder, extra, edition)
+
+
+def _build(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[str], edition: str) -> int:
     current = fingerprint(input_files(book, data_dir))
     build_dir = out / "_build"  # where jupyter-book writes; `out` itself may be the book folder
     if needs_clean_build(build_dir, current) and build_dir.exists():

@@ -97,7 +97,7 @@ def _option_facts(prefix: str, label: str, options: pd.DataFrame) -> Iterator[Fa
         yield _cell_fact(f"{prefix}_runner_up", f"Runner-up, {label}", "vote_results", second, "option", str)
         yield _cell_fact(f"{prefix}_runner_up_share", f"Runner-up's share, {label}", "vote_results",
                          second, "share_pct", format_percent)
-    for kind in ("against_all", "yes", "no", "invalid"):
+    for kind in ("against_all", "yes", "no", "invalid", "not_counted"):
         for _, option in options[options["option_kind"] == kind].iterrows():
             yield _cell_fact(f"{prefix}_{kind}_share", f"Share '{option['option']}', {label}", "vote_results",
                              option, "share_pct", format_percent)
@@ -219,8 +219,26 @@ def _series_facts(data_dir: Path | None) -> Iterator[Fact]:
                f"Change in the winner's share from {first['date'].year} to {last['date'].year}")
 
 
+def _package_facts(data_dir: Path | None) -> Iterator[Fact]:
+    from kzutils.bib import keys
+    from kzutils.data import bibliography_path, load_all
+
+    tables = load_all(data_dir)
+    rows = sum(len(t) for t in tables.values())
+    cited = set().union(*(set(t["source"].dropna()) for t in tables.values() if "source" in t))
+    events = tables["events"]
+    for name, value, what in (
+        ("package_tables_count", len(tables), "Tables in the data package"),
+        ("package_rows_count", rows, "Data rows in all tables of the package"),
+        ("package_sources_cited_count", len(cited), "Distinct sources cited by data rows"),
+        ("bibliography_entries_count", len(keys(bibliography_path(data_dir))), "Entries in the bibliography"),
+        ("events_count", len(events), "Dated events in the events table"),
+    ):
+        yield Fact(name, value, format_count(value), "datapackage", None, "datapackage.json", what)
+
+
 FAMILIES: tuple[Callable[[Path | None], Iterator[Fact]], ...] = (
-    _vote_facts, _reform_facts, _series_facts, _seat_facts, _observation_facts)
+    _vote_facts, _reform_facts, _series_facts, _seat_facts, _observation_facts, _package_facts)
 
 
 def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:

@@ -1,21 +1,81 @@
-"""Tables for the book: one look, and text from the data always escaped, never read as markup."""
+"""Tables for the book: one look in HTML and in the PDF, and text from the data always escaped, never read as markup."""
 
 from __future__ import annotations
 
 import hashlib
+import html
 from typing import Any, Mapping
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
-def show_table(frame: pd.DataFrame, formats: Mapping[str, Any] | None = None, caption: str | None = None) -> Styler:
-    """A styled table without the index, HTML-escaped, with optional column formats and caption."""
-    # A content-derived id (pandas picks a random one) keeps rebuilt pages byte-identical.
-    uuid = hashlib.sha256(frame.to_csv().encode("utf-8")).hexdigest()[:10]
-    styler = Styler(frame, uuid=uuid, cell_ids=False).hide(axis="index").format(escape="html", na_rep="—")
-    if formats:
-        styler = styler.format(formats, escape="html", na_rep="—")
-    if caption:
-        styler = styler.set_caption(caption)
-    return styler.set_table_attributes('class="kz-table"')
+
+class Table:
+    """A data table: escaped HTML in the web book, an escaped MyST list-table (a LaTeX longtable) in the PDF."""
+
+    def __init__(self, frame: pd.DataFrame, formats: Mapping[str, Any] | None = None, caption: str | None = None):
+        self.frame = frame
+        self.formats = dict(formats or {})
+        self.caption = caption
+        # A content-derived id (pandas picks a random one) keeps rebuilt pages byte-identical.
+        self.uuid = hashlib.sha256(frame.to_csv().encode("utf-8")).hexdigest()[:10]
+
+    def styler(self) -> Styler:
+        """The pandas Styler for the web book, with values and headers HTML-escaped."""
+        styler = Styler(self.frame, uuid=self.uuid, cell_ids=False).hide(axis="index")
+        styler = styler.format(escape="html", na_rep="—").format_index(escape="html", axis=1)
+        if self.formats:
+            styler = styler.format(self.formats, escape="html", na_rep="—")
+        return styler
+
+    def to_html(self) -> str:
+        """The table as HTML, with a caption if given."""
+        styler = self.styler().set_table_attributes('class="kz-table"')
+        return (styler.set_caption(html.escape(self.caption)) if self.caption else styler).to_html()
+
+    def cells(self) -> pd.DataFrame:
+        """Every value as the text it is printed as (column formats applied, missing values as a dash)."""
+        def text(column: str, value: Any) -> str:
+            if pd.isna(value):
+                return "—"
+            fmt = self.formats.get(column)
+            if fmt is None:
+                return str(value)
+            return fmt(value) if callable(fmt) else fmt.format(value)
+
+        return pd.DataFrame({c: [text(c, v) for v in self.frame[c].tolist()] for c in self.frame.columns})
+
+    def to_markdown(self) -> str:
+        """The table as a MyST list-table that can break across pages in the PDF, every character escaped."""
+        cells = self.cells()
+        widths = " ".join(str(w) for w in column_weights(cells))
+        rows = [list(map(str, cells.columns))] + cells.values.tolist()
+        lines = [f"```{{list-table}} {escape_markdown(self.caption or '')}".rstrip(),
+                 ":header-rows: 1", ":class: longtable", f":widths: {widths}", ""]
+        for row in rows:
+            lines += [("* - " if i == 0 else "  - ") + (escape_markdown(cell) or "—") for i, cell in enumerate(row)]
+        return "\n".join(lines + ["```", ""])
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_markdown_(self) -> str:
+        # Only LaTeX builds pick this output (see nb_mime_priority_overrides in _config.yml).
+        return self.to_markdown()
+
+
+def escape_markdown(text: str) -> str:
+    """Text with every ASCII punctuation character backslash-escaped, so MyST reads it literally."""
+    return "".join("\\" + c if c in PUNCTUATION else c for c in " ".join(text.split()))
+
+
+def column_weights(cells: pd.DataFrame) -> list[int]:
+    """Relative column widths: the longest entry of each column, capped, so long texts wrap."""
+    return [max(4, min(60, max([len(str(name))] + [len(v) for v in cells[name]]))) for name in cells.columns]
+
+
+def show_table(frame: pd.DataFrame, formats: Mapping[str, Any] | None = None, caption: str | None = None) -> Table:
+    """A table for the book, escaped for HTML and LaTeX, without the index, with optional formats and caption."""
+    return Table(frame, formats, caption)

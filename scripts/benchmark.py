@@ -1,0 +1,217 @@
+"""Performance figures for the book, measured against a bare Jupyter Book template on the same machine.
+
+    .venv/bin/python scripts/benchmark.py            # about 2-4 minutes on 2 cores
+
+Prints (not a test: it never fails on a slow figure, it says which figure misses its budget):
+  - cold HTML build from an empty cache, seconds and ratio to the template's cold build;
+  - no-op rebuild, seconds and ratio to the template's no-op rebuild;
+  - rebuild after editing one chapter's code, and how many notebooks were re-executed;
+  - PDF build (xelatex), when TeX is installed;
+  - `import kzutils` plus loading every data resource, in a fresh interpreter;
+  - the size of every HTML page with the images it shows.
+Every build runs on a copy of the working tree in a temporary folder, so the repository is untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html.parser
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+STRICT = ["-W", "-n", "--keep-going"]
+IGNORE = shutil.ignore_patterns(".git", ".venv", "node_modules", "_build", ".pytest_cache", "__pycache__",
+                                "*.egg-info", ".ipynb_checkpoints")
+EXECUTED = re.compile(r"Executing notebook using")
+
+# The budget for a 2-core machine (README, "For contributors: performance and checks").
+COLD_RATIO, COLD_SECONDS, NOOP_RATIO, IMPORT_SECONDS, PAGE_BYTES = 3.0, 90.0, 1.5, 0.5, 1.5 * 1024 * 1024
+
+
+def run(command: list[str], cwd: Path, log: Path) -> tuple[float, int, str]:
+    """Run a command; return wall seconds, exit code and its output (also written to log)."""
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    seconds = time.perf_counter() - start
+    log.write_text(done.stdout, encoding="utf-8")
+    return seconds, done.returncode, done.stdout
+
+
+def jupyter_book(*args: str) -> list[str]:
+    return [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())", *args]
+
+
+def kzutils_build(project: Path, builder: str = "html") -> list[str]:
+    return [sys.executable, "-m", "kzutils", "--data", str(project / "data"), "build", "--book", str(project / "book"),
+            "--out", str(project / "out"), "--builder", builder]
+
+
+def verdict(ok: bool) -> str:
+    return "within budget" if ok else "MISSES the budget"
+
+
+def edit_one_chapter(book: Path) -> str:
+    """Change the code of the first chapter (in table-of-contents order) that has a code cell; return its name."""
+    import yaml
+
+    toc = yaml.safe_load((book / "_toc.yml").read_text(encoding="utf-8"))
+    files = [chapter["file"] for part in toc.get("parts", []) for chapter in part.get("chapters", [])]
+    files += [chapter["file"] for chapter in toc.get("chapters", [])]
+    for name in files:
+        path = book / (name if name.endswith(".md") else name + ".md")
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        marker = "```{code-cell} ipython3\n"
+        at = text.find(marker)
+        if at < 0:
+            continue
+        # Past the cell's options (":tags: ..." lines and the blank line after them), add a comment line.
+        body = at + len(marker)
+        lines = text[body:].split("\n")
+        skip = 0
+        while skip < len(lines) and lines[skip].startswith(":"):
+            skip += 1
+        if skip and skip < len(lines) and lines[skip] == "":
+            skip += 1
+        lines.insert(skip, f"# benchmark edit {time.time_ns()}")
+        path.write_text(text[:body] + "\n".join(lines), encoding="utf-8")
+        return name
+    raise SystemExit("no chapter with a code cell to edit")
+
+
+class _Images(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "img" and attributes.get("src"):
+            self.sources.append(attributes["src"] or "")
+        if tag == "object" and attributes.get("data"):
+            self.sources.append(attributes["data"] or "")
+
+
+def page_sizes(site: Path) -> list[tuple[str, int, int, int]]:
+    """(page, html bytes, image bytes, image count) for every HTML page of a built site."""
+    rows = []
+    for page in sorted(site.rglob("*.html")):
+        if page.relative_to(site).parts[0] in ("_static", "_sources", "_images"):
+            continue
+        parser = _Images()
+        parser.feed(page.read_text(encoding="utf-8", errors="replace"))
+        images = set()
+        for source in parser.sources:
+            parsed = urlparse(source)
+            if parsed.scheme or parsed.netloc:
+                continue  # a data: URI is inside the page's bytes already; other hosts are not part of the book
+            target = (page.parent / unquote(parsed.path)).resolve()
+            if target.is_file():
+                images.add(target)
+        image_bytes = sum(path.stat().st_size for path in images)
+        rows.append((page.relative_to(site).as_posix(), page.stat().st_size, image_bytes, len(images)))
+    return rows
+
+
+def import_and_load_seconds(project: Path) -> float:
+    """Best of three fresh interpreters: seconds from before `import kzutils` to every resource loaded."""
+    code = (
+        "import time; t = time.perf_counter(); import kzutils; kzutils.load_all(); "
+        "print(time.perf_counter() - t)"
+    )
+    env = {**os.environ, "KZ_DATA_DIR": str(project / "data")}
+    times = []
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True, check=True)
+        times.append(float(done.stdout.strip().splitlines()[-1]))
+    return min(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the PDF build")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="kz-benchmark-"))
+    work.mkdir(parents=True, exist_ok=True)
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    print(f"kzutils benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, work folder {work}")
+
+    # The floor: Jupyter Book's own template, built the same way (strict, cached execution where it asks).
+    floor = work / "floor"
+    shutil.rmtree(floor, ignore_errors=True)
+    subprocess.run(jupyter_book("create", str(floor)), check=True, capture_output=True)
+    floor_cmd = jupyter_book("build", str(floor), "--path-output", str(work / "floor-out"), *STRICT)
+    floor_cold, code, _ = run(floor_cmd, work, logs / "floor-cold.log")
+    if code:
+        raise SystemExit(f"the template book did not build (see {logs / 'floor-cold.log'})")
+    floor_noop, _, _ = run(floor_cmd, work, logs / "floor-noop.log")
+    print(f"floor (bare template book): cold {floor_cold:.1f} s, no-op rebuild {floor_noop:.1f} s")
+
+    # The book, from a copy of the working tree, with an empty execution cache.
+    project = work / "project"
+    shutil.rmtree(project, ignore_errors=True)
+    shutil.copytree(ROOT, project, ignore=IGNORE)
+    cold, code, output = run(kzutils_build(project), project, logs / "cold.log")
+    if code:
+        raise SystemExit(f"the book did not build (exit {code}; see {logs / 'cold.log'})")
+    executed_cold = len(EXECUTED.findall(output))
+    ok = cold <= COLD_RATIO * floor_cold and cold < COLD_SECONDS
+    print(f"cold HTML build:       {cold:6.1f} s = {cold / floor_cold:4.1f}x floor, {executed_cold} notebooks executed"
+          f"   [budget <= {COLD_RATIO:g}x and < {COLD_SECONDS:g} s: {verdict(ok)}]")
+
+    noop, code, output = run(kzutils_build(project), project, logs / "noop.log")
+    ok = code == 0 and noop <= NOOP_RATIO * floor_noop
+    print(f"no-op rebuild:         {noop:6.1f} s = {noop / floor_noop:4.1f}x floor, "
+          f"{len(EXECUTED.findall(output))} notebooks executed   [budget <= {NOOP_RATIO:g}x: {verdict(ok)}]")
+
+    chapter = edit_one_chapter(project / "book")
+    edit, code, output = run(kzutils_build(project), project, logs / "edit.log")
+    executed = EXECUTED.findall(output)
+    names = sorted({Path(line.split(":")[0]).stem for line in output.splitlines() if EXECUTED.search(line)})
+    ok = code == 0 and len(executed) == 1
+    print(f"one-chapter edit:      {edit:6.1f} s = {edit / floor_noop:4.1f}x floor no-op, edited {chapter}, "
+          f"re-executed {len(executed)} notebook(s) {names}   [budget exactly 1: {verdict(ok)}]")
+
+    if args.no_pdf:
+        print("PDF: skipped (--no-pdf)")
+    elif shutil.which("xelatex") and shutil.which("latexmk"):
+        pdf, code, _ = run(kzutils_build(project, "pdflatex"), project, logs / "pdf.log")
+        found = sorted((project / "out" / "_build" / "latex").glob("*.pdf"))
+        size = f", {found[0].name} {found[0].stat().st_size / 1e6:.1f} MB" if found else ""
+        state = "ok" if code == 0 and found else f"FAILED (exit {code}; see {logs / 'pdf.log'})"
+        print(f"PDF build (xelatex):   {pdf:6.1f} s after the HTML build (cache warm){size}: {state}")
+    else:
+        print("PDF: not available (xelatex and latexmk are not installed; `make tex-deps` installs them)")
+
+    seconds = import_and_load_seconds(project)
+    print(f"import kzutils + load every resource: {seconds:.3f} s   [budget <= {IMPORT_SECONDS:g} s: "
+          f"{verdict(seconds <= IMPORT_SECONDS)}]")
+
+    rows = page_sizes(project / "out" / "_build" / "html")
+    width = max(len(row[0]) for row in rows)
+    print(f"page sizes (HTML + the images it shows; budget <= {PAGE_BYTES / 2**20:g} MB each):")
+    over = []
+    for page, html_bytes, image_bytes, count in rows:
+        total = html_bytes + image_bytes
+        flag = "" if total <= PAGE_BYTES else "   MISSES the budget"
+        if flag:
+            over.append(page)
+        print(f"  {page:<{width}}  {total / 2**20:5.2f} MB  (HTML {html_bytes / 1024:6.0f} KB, "
+              f"{count} image(s) {image_bytes / 1024:6.0f} KB){flag}")
+    print(f"largest page: {max(rows, key=lambda r: r[1] + r[2])[0]}; pages over budget: {', '.join(over) or 'none'}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Plain .ipynb copies of the book's MyST notebooks, for JupyterLab and Colab: generated, never edited by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+COLAB_SETUP = '''# On Google Colab this cell fetches the book's data and kzutils; anywhere else it does nothing.
+import sys
+if "google.colab" in sys.modules:
+    import os, subprocess
+    subprocess.run(["git", "clone", "--depth", "1", "{repo}", "/content/kz-book"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/kz-book", "myst-nb"], check=True)
+    os.chdir("/content/kz-book/notebooks")'''
+
+HEADER = ("*Generated from `book/{source}` by `python -m kzutils notebooks`; edit the book's source, not this "
+          "file.* Run it from the repository's `notebooks/` folder after `pip install -r requirements.txt` and "
+          "`pip install -e .`, or open it in Colab, where the first cell fetches what it needs.")
+
+
+def notebook_sources(book: Path) -> list[Path]:
+    """The book's executable pages: MyST Markdown files with a kernelspec, outside the build folder."""
+    pages = sorted(p for p in book.rglob("*.md") if "_build" not in p.parts)
+    return [p for p in pages if "kernelspec:" in p.read_text(encoding="utf-8").split("\n---", 1)[0]]
+
+
+def notebook_name(book: Path, source: Path) -> str:
+    """'background.ipynb' for book/chapters/background.md (page names are unique across folders)."""
+    return source.stem + ".ipynb"
+
+
+def to_notebook(book: Path, source: Path, repo_url: str) -> nbformat.NotebookNode:
+    """The page as a notebook without outputs, with a provenance note and a Colab set-up cell first."""
+    notebook = jupytext.read(source)
+    notebook.cells[:0] = [
+        nbformat.v4.new_markdown_cell(HEADER.format(source=source.relative_to(book).as_posix())),
+        nbformat.v4.new_code_cell(COLAB_SETUP.format(repo=repo_url)),
+    ]
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"  # stable ids keep regenerated files identical
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    notebook.metadata.pop("jupytext", None)
+    return notebook
+
+
+def render(notebook: nbformat.NotebookNode) -> str:
+    """The notebook as the exact text written to disk."""
+    return json.dumps(nbformat.from_dict(notebook), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def export(book: Path, target: Path, repo_url: str) -> list[Path]:
+    """Write every page's .ipynb into `target` (removing stale ones) and return the paths written."""
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source in notebook_sources(book):
+        path = target / notebook_name(book, source)
+        path.write_text(render(to_notebook(book, source, repo_url)), encoding="utf-8")
+        written.append(path)
+    for stale in set(target.glob("*.ipynb")) - set(written):
+        stale.unlink()
+    return written
+
+
+def out_of_date(book: Path, target: Path, repo_url: str) -> list[str]:
+    """Names of notebooks in `target` that are missing, stale or extra compared with the book's pages."""
+    expected = {notebook_name(book, s): render(to_notebook(book, s, repo_url)) for s in notebook_sources(book)}
+    present = {p.name: p.read_text(encoding="utf-8") for p in target.glob("*.ipynb")} if target.is_dir() else {}
+    return sorted(n for n in expected.keys() | present.keys() if expected.get(n) != present.get(n))

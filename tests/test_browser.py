@@ -1,0 +1,256 @@
+"""The built book in a real browser: every page loads cleanly, shows its figures, describes its images,
+links only to things that exist and passes axe-core's serious and critical accessibility rules.
+
+One clean build of the book is served on 127.0.0.1 and opened in Debian's headless Chromium (through
+Playwright) at a desktop and a phone width. Each page is visited once per width; the tests below read
+what that visit recorded, so a failure names the page, the element and the rule. A screenshot of every
+page at both widths is saved under book/_build/screenshots/{desktop,phone}/ for review.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from browser.support import (
+    AXE, VIEWPORTS, chromium, fresh_screenshot_dir, local_only, require_chromium, serve, shared_build, toc_pages,
+)
+
+pytestmark = pytest.mark.build
+
+# Every page of the table of contents, plus the pages Sphinx adds.
+PAGES = [*toc_pages(), "genindex", "search"]
+BLOCKING_IMPACTS = ("serious", "critical")
+GENERIC_ALT = {
+    "image", "img", "figure", "fig", "chart", "graph", "plot", "picture", "photo", "diagram", "map", "icon",
+    "logo", "untitled", "alt", "png", "svg", "jpg", "jpeg", "gif", "screenshot", "output",
+}
+
+# Runs in the page once it has loaded: load every image (lazy ones too) and describe images and links.
+COLLECT = """
+async () => {
+  const images = [...document.images];
+  images.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(images.map(img => img.decode().catch(() => null)));
+  await document.fonts.ready;
+  const hidden = el => !!el.closest('[aria-hidden="true"]');
+  return {
+    images: images.map(img => ({
+      src: img.getAttribute('src'), url: img.currentSrc || img.src, complete: img.complete,
+      width: img.naturalWidth, height: img.naturalHeight, alt: img.getAttribute('alt'),
+      decorative: hidden(img) || ['presentation', 'none'].includes(img.getAttribute('role') || ''),
+      html: img.outerHTML.slice(0, 200),
+    })),
+    links: [...document.querySelectorAll('a[href]')].map(a => ({
+      href: a.getAttribute('href'), url: a.href, text: (a.textContent || '').trim().slice(0, 60),
+    })),
+    ids: [...document.querySelectorAll('[id]')].map(el => el.id)
+      .concat([...document.querySelectorAll('a[name]')].map(a => a.getAttribute('name'))),
+  };
+}
+"""
+
+AXE_RUN = """
+async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => ({target: n.target.join(' '), html: n.html.slice(0, 160)})),
+    count: v.nodes.length,
+  }));
+}
+"""
+
+
+@dataclass
+class Visit:
+    """What one page showed at one width."""
+
+    errors: list[str] = field(default_factory=list)
+    images: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    screenshot: Path | None = None
+
+
+class Site:
+    """The served book, a browser, and each page's visits (made once, on first use)."""
+
+    def __init__(self, base: str, html: Path, browser: Any, shots: Path) -> None:
+        self.base, self.html, self.browser, self.shots = base, html, browser, shots
+        self.blocked: list[str] = []
+        self.contexts = {}
+        for name, viewport in VIEWPORTS.items():
+            context = browser.new_context(viewport=viewport, is_mobile=name == "phone", device_scale_factor=1)
+            local_only(context, base, self.blocked)
+            context.add_init_script(path=str(AXE))  # axe-core in every page, before the page's own scripts
+            self.contexts[name] = context
+        self.visits: dict[tuple[str, str], Visit] = {}
+        self._status: dict[str, int] = {}
+        self._ids: dict[str, set[str]] = {}
+
+    def visit(self, page: str, width: str = "desktop") -> Visit:
+        key = (page, width)
+        if key not in self.visits:
+            self.visits[key] = self._visit(page, width)
+        return self.visits[key]
+
+    def _visit(self, page: str, width: str) -> Visit:
+        visit = Visit()
+        tab = self.contexts[width].new_page()
+
+        def on_console(message: Any) -> None:
+            where = (message.location or {}).get("url", "")
+            # Requests to other hosts are refused here on purpose (no network): their failures are not the page's.
+            if message.type == "error" and (not where or where.startswith(self.base)):
+                visit.errors.append(f"console.error: {message.text} ({where or 'inline'})")
+
+        def on_response(response: Any) -> None:
+            if response.url.startswith(self.base) and response.status >= 400:
+                visit.errors.append(f"HTTP {response.status} for {response.url}")
+
+        tab.on("console", on_console)
+        tab.on("pageerror", lambda error: visit.errors.append(f"uncaught exception: {error}"))
+        tab.on("response", on_response)
+        try:
+            tab.goto(self.base + page + ".html", wait_until="load")
+            collected = tab.evaluate(COLLECT)
+            visit.images, visit.links, visit.ids = collected["images"], collected["links"], set(collected["ids"])
+            visit.violations = tab.evaluate(AXE_RUN)
+            shot = self.shots / width / (page.replace("/", "__") + ".png")  # PNG: JPEG stops at 65,535 px tall
+            tab.screenshot(path=str(shot), full_page=True)
+            visit.screenshot = shot
+        finally:
+            tab.close()
+        return visit
+
+    def status(self, url: str) -> int:
+        """HTTP status of a local URL (no fragment)."""
+        if url not in self._status:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    self._status[url] = response.status
+            except urllib.error.HTTPError as error:
+                self._status[url] = error.code
+        return self._status[url]
+
+    def ids(self, url: str) -> set[str]:
+        """The ids (and named anchors) in the HTML at a local URL."""
+        if url not in self._ids:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                text = response.read().decode("utf-8", errors="replace")
+            found = re.findall(r"""\s(?:id|name)\s*=\s*["']([^"']+)["']""", text)
+            self._ids[url] = {urllib.parse.unquote(value) for value in found}
+        return self._ids[url]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    require_chromium()  # before the build: skip early on a machine without Chromium
+    html = shared_build(tmp_path_factory) / "_build" / "html"
+    shots = fresh_screenshot_dir()
+    with serve(html) as base, chromium() as browser:
+        site = Site(base, html, browser, shots)
+        yield site
+    print(f"\nscreenshots: {shots}/desktop and {shots}/phone")
+    hosts = sorted({urllib.parse.urlparse(url).netloc for url in site.blocked})
+    if hosts:  # reported, not enforced: a reader online would reach them
+        print(f"pages asked other hosts, blocked here: {', '.join(hosts)}")
+
+
+def describe(violation: dict[str, Any]) -> str:
+    nodes = "; ".join(f"{node['target']} {node['html']}" for node in violation["nodes"])
+    return f"axe {violation['impact']} '{violation['id']}' ({violation['help']}) on {violation['count']} element(s): {nodes}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_has_no_console_errors(site: Site, page: str) -> None:
+    for width in VIEWPORTS:
+        errors = site.visit(page, width).errors
+        assert not errors, f"{page}.html at {width} width:\n  " + "\n  ".join(errors)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_figure_loads(site: Site, page: str) -> None:
+    broken = [f"{image['src']} (complete={image['complete']}, natural size {image['width']}x{image['height']})"
+              for image in site.visit(page).images if not (image["complete"] and image["width"] > 0 and image["height"] > 0)]
+    assert not broken, f"{page}.html: images that do not load:\n  " + "\n  ".join(broken)
+
+
+def alt_problem(image: dict[str, Any]) -> str | None:
+    """Why an image's alt text is not meaningful, or None."""
+    alt = (image["alt"] or "").strip()
+    if image["alt"] is None:
+        return "no alt attribute"
+    if not alt:
+        return "empty alt"
+    name = Path(urllib.parse.urlparse(image["src"] or "").path).name
+    words = re.findall(r"\w+", alt.lower())
+    if alt == name or alt == Path(name).stem or re.search(r"\.(png|jpe?g|svg|gif|webp)$", alt, re.I):
+        return f"alt is a file name: {alt!r}"
+    if not words or all(word in GENERIC_ALT or word.isdigit() for word in words):
+        return f"alt is generic: {alt!r}"
+    if len(words) < 2:
+        return f"alt is a single word: {alt!r}"
+    return None
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_image_has_meaningful_alt_text(site: Site, page: str) -> None:
+    problems = [f"{problem}: {image['html']}" for image in site.visit(page).images
+                if not image["decorative"] and (problem := alt_problem(image))]
+    assert not problems, f"{page}.html:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_internal_link_resolves(site: Site, page: str) -> None:
+    visit = site.visit(page)
+    here = site.base + page + ".html"
+    broken = []
+    for link in visit.links:
+        url = link["url"]
+        if not url.startswith(site.base) or link["href"] in ("#", ""):
+            continue  # other sites (not reachable here) and the theme's '#' toggles
+        target, _, fragment = url.partition("#")
+        fragment = urllib.parse.unquote(fragment)
+        status = site.status(target)
+        if status != 200:
+            broken.append(f"{link['href']!r} ({link['text']!r}): HTTP {status}")
+        elif fragment:
+            ids = visit.ids if target == here else site.ids(target) if target.endswith(".html") else None
+            if ids is not None and fragment not in ids:
+                broken.append(f"{link['href']!r} ({link['text']!r}): no element with id {fragment!r} in {target}")
+    assert not broken, f"{page}.html: internal links that do not resolve:\n  " + "\n  ".join(broken)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_serious_or_critical_accessibility_violation(site: Site, page: str) -> None:
+    found = []
+    for width in VIEWPORTS:
+        found += [f"[{width}] {describe(v)}" for v in site.visit(page, width).violations if v["impact"] in BLOCKING_IMPACTS]
+    assert not found, f"{page}.html:\n  " + "\n  ".join(found)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_screenshots_at_desktop_and_phone_width(site: Site, page: str) -> None:
+    for width in VIEWPORTS:
+        shot = site.visit(page, width).screenshot
+        assert shot is not None and shot.is_file() and shot.stat().st_size > 1000, f"{page}: no {width} screenshot"
+
+
+def test_index_redirects_to_the_first_page(site: Site) -> None:
+    tab = site.contexts["desktop"].new_page()
+    try:
+        tab.goto(site.base + "index.html")
+        tab.wait_for_url(re.compile(re.escape(site.base + PAGES[0] + ".html")), timeout=10_000)
+    finally:
+        tab.close()
+

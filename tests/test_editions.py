@@ -1,0 +1,222 @@
+"""The book's other forms: PDF, student edition, notebooks, citation metadata and the claims ledger."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import jsonschema
+import nbformat
+import pytest
+import yaml
+from nbclient import NotebookClient
+
+import kzutils as kz
+from kzutils import meta
+from kzutils import notebooks as nb
+from kzutils.build import build
+from kzutils.ledger import glue_uses, ledger
+from conftest import BOOK, DATA, ROOT
+
+CHAPTER_PAGES = sorted(p for p in (BOOK / "chapters").glob("*.md"))
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text(encoding="utf-8"))
+    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+
+def title_of(page: Path) -> str:
+    return re.search(r"^# (.+)$", page.read_text(encoding="utf-8"), re.M).group(1).strip()
+
+
+def squash(text: str) -> str:
+    """Text compared across HTML and PDF: one kind of quote and dash, no hyphenation, single spaces."""
+    text = unicodedata.normalize("NFC", text)
+    for fancy, plain in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'"), ("–", "-"), ("—", "-"), ("\u00ad", "")):
+        text = text.replace(fancy, plain)
+    text = re.sub(r"-\n", "-", text)
+    return " ".join(text.split())
+
+
+# --- citation metadata ---------------------------------------------------------------------------
+
+
+def test_citation_cff_is_valid() -> None:
+    schema = json.loads((ROOT / "tests" / "schemas" / "citation-file-format-1.2.0.json").read_text(encoding="utf-8"))
+    record = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    record = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in record.items()}
+    jsonschema.validate(record, schema)
+
+
+def test_an_invalid_citation_file_is_rejected() -> None:
+    schema = json.loads((ROOT / "tests" / "schemas" / "citation-file-format-1.2.0.json").read_text(encoding="utf-8"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"cff-version": "1.2.0", "title": "no authors or message"}, schema)
+
+
+def test_the_version_lives_only_in_citation_cff() -> None:
+    version = meta.citation()["version"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    assert "version" not in kz.read_descriptor()
+    assert "version" not in yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
+    zenodo = json.loads((ROOT / ".zenodo.json").read_text(encoding="utf-8"))
+    assert zenodo["version"] == version
+
+
+def test_release_metadata_is_generated_from_citation_cff() -> None:
+    assert (ROOT / ".zenodo.json").read_text(encoding="utf-8") == meta.zenodo_json()
+
+
+def test_chapter_citation_carries_version_and_date() -> None:
+    record = meta.citation()
+    reference = meta.chapter_reference("Background", "chapters/background")
+    entry = meta.chapter_bibtex("Background", "chapters/background")
+    for text in (reference, entry):
+        assert record["version"] in text and record["date-released"] in text
+    assert entry.startswith("@incollection{") and entry.rstrip().endswith("}")
+
+
+# --- notebooks -----------------------------------------------------------------------------------
+
+
+def test_notebook_copies_are_generated_and_current() -> None:
+    repo = meta.citation()["repository-code"]
+    assert nb.out_of_date(BOOK, ROOT / "notebooks", repo) == [], "run `make notebooks`"
+    assert {p.stem for p in CHAPTER_PAGES} <= {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+
+
+def test_an_edited_chapter_makes_its_copy_stale(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    shutil.copytree(BOOK, book, ignore=shutil.ignore_patterns("_build"))
+    nb.export(book, tmp_path / "notebooks", "https://example.org/repo")
+    chapter = book / "chapters" / "elections.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    assert nb.out_of_date(book, tmp_path / "notebooks", "https://example.org/repo") == ["elections.ipynb"]
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")))
+def test_each_notebook_runs_top_to_bottom_in_a_fresh_kernel(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KZ_DATA_DIR", raising=False)  # find data/ the way a student's JupyterLab would
+    notebook = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
+    client.execute()
+    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors
+
+
+# --- claims ledger -------------------------------------------------------------------------------
+
+
+def test_the_ledger_covers_every_glued_number() -> None:
+    table = ledger(BOOK, DATA)
+    used = glue_uses(BOOK)
+    assert set(table["fact"]) == set(used)
+    for chapter in CHAPTER_PAGES:
+        docname = chapter.relative_to(BOOK).with_suffix("").as_posix()
+        keys = set(re.findall(r"\{glue(?::text)?\}`([^`:]+)", chapter.read_text(encoding="utf-8")))
+        listed = set(table.loc[table["pages"].str.contains(docname, regex=False), "fact"])
+        assert keys <= listed, f"{docname}: not in the ledger: {sorted(keys - listed)}"
+    facts = kz.all_facts(DATA)
+    for row in table.itertuples():
+        assert row.printed == facts[row.fact].text and row.source == facts[row.fact].source
+
+
+def test_the_ledger_refuses_an_unknown_glue_name(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "x.md").write_text("Turnout was {glue}`no_such_fact`.\n", encoding="utf-8")
+    with pytest.raises(KeyError, match="no_such_fact"):
+        ledger(book, DATA)
+
+
+@pytest.mark.build
+def test_the_ledger_page_lists_every_glued_number(built_book: Path) -> None:
+    raw = (built_book / "_build" / "html" / "appendices" / "claims-ledger.html").read_text(encoding="utf-8")
+    text = html.unescape(re.sub(r"<[^>]+>", " ", raw))
+    for key in glue_uses(BOOK):
+        assert f" {key} " in text, f"{key} missing from the claims ledger page"
+
+
+# --- cite boxes and the student edition ----------------------------------------------------------
+
+
+@pytest.mark.build
+def test_every_chapter_ends_with_a_cite_box(built_book: Path) -> None:
+    record = meta.citation()
+    for page in ["intro"] + [p.relative_to(BOOK).with_suffix("").as_posix() for p in CHAPTER_PAGES]:
+        raw = (built_book / "_build" / "html" / f"{page}.html").read_text(encoding="utf-8")
+        text = html.unescape(re.sub(r"<[^>]+>", "", raw))
+        assert "Cite this chapter" in text, page
+        assert f"version {record['version']}, released {record['date-released']}" in text, page
+        assert "@incollection{" in text, page
+        assert re.search(r'href="[^"]*_downloads/[0-9a-f]+/' + re.escape(page.split("/")[-1]) + r'\.ipynb"', raw), page
+
+
+@pytest.mark.build
+def test_student_edition_has_no_solutions(built_book: Path, built_copy) -> None:
+    full = (built_book / "_build" / "html" / "chapters" / "elections.html").read_text(encoding="utf-8")
+    assert 'class="solution' in full and 'class="exercise' in full
+    out = built_copy("student")
+    assert build(BOOK, out, DATA, edition="student") == 0
+    for page in toc_pages():
+        raw = (out / "_build" / "html" / f"{page}.html").read_text(encoding="utf-8")
+        assert 'class="solution' not in raw, page
+    student = (out / "_build" / "html" / "chapters" / "elections.html").read_text(encoding="utf-8")
+    assert 'class="exercise' in student and "student edition" in student
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pdf_text(built_copy) -> tuple[str, Path]:
+    """The PDF book built from a copy of the HTML build (same execution cache), as text."""
+    missing = [tool for tool in ("xelatex", "latexmk", "pdftotext") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"PDF tools missing: {missing}; `make test` installs them (see Makefile tex-deps)")
+    out = built_copy("pdf")
+    assert build(BOOK, out, DATA, builder="pdflatex") == 0
+    pdf = out / "_build" / "latex" / "kazakhstan-in-transition.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text, pdf
+
+
+@pytest.mark.build
+def test_pdf_has_every_chapter_contents_and_bibliography(pdf_text: tuple[str, Path]) -> None:
+    text = squash(pdf_text[0])
+    assert "contents" in text.lower() and "bibliography" in text.lower()
+    for page in [BOOK / "intro.md", *CHAPTER_PAGES]:
+        title = squash(title_of(page)).replace("`", "")
+        assert title[:40] in text, f"chapter title not in the PDF: {title}"
+
+
+@pytest.mark.build
+def test_pdf_prints_glued_numbers_and_kazakh_letters(pdf_text: tuple[str, Path]) -> None:
+    text = squash(pdf_text[0])
+    facts = kz.all_facts(DATA)
+    used = sorted(glue_uses(BOOK))
+    sample = used[:: max(1, len(used) // 25)]
+    missing = [k for k in sample if squash(facts[k].text) not in text]
+    assert not missing, f"glued values not in the PDF: {[(k, facts[k].text) for k in missing]}"
+    kazakh = [t for t in kz.load("glossary")["kazakh"].dropna() if re.search("[әғқңөұүһі]", t)]
+    assert kazakh, "the glossary should give Kazakh forms"
+    assert any(squash(t) in text for t in kazakh[:10]), "Kazakh letters did not survive into the PDF"
+
+
+@pytest.mark.build
+def test_pdf_has_the_figures(pdf_text: tuple[str, Path]) -> None:
+    listing = subprocess.run(["pdfimages", "-list", str(pdf_text[1])], capture_output=True, text=True, check=True)
+    images = len(listing.stdout.strip().splitlines()) - 2
+    figures = sum(p.read_text(encoding="utf-8").count("```{glue:figure}") for p in BOOK.rglob("*.md")
+                  if "_build" not in p.parts)
+    assert figures >= len(CHAPTER_PAGES)
+    assert images >= figures, f"{images} images in the PDF for {figures} figures"

@@ -1,0 +1,96 @@
+"""Text from the data is shown as text, never read as markup: a CSV cell holding a <script> element
+appears escaped in the HTML and runs nothing in a real browser.
+
+A tiny copy of the project is built: the real data with one events.csv title replaced by a script,
+and a one-page book whose page shows that title the ways the chapters show data -- a table through
+`kz.show_table` and a glued text value.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from browser.support import chromium, serve
+from conftest import read_rows, write_rows
+from kzutils.build import build
+
+pytestmark = pytest.mark.build
+
+PAYLOAD = "<script>alert(1)</script>"
+ESCAPED = html.escape(PAYLOAD, quote=False)  # &lt;script&gt;alert(1)&lt;/script&gt;
+
+PAGE = textwrap.dedent(
+    """\
+    ---
+    jupytext:
+      text_representation:
+        extension: .md
+        format_name: myst
+        format_version: 0.13
+    kernelspec:
+      display_name: Python 3
+      language: python
+      name: python3
+    ---
+
+    # Escaping check
+
+    ```{code-cell} ipython3
+    :tags: [remove-input]
+
+    from myst_nb import glue
+
+    import kzutils as kz
+
+    events = kz.load("events")
+    hostile = events[events["title"].str.contains("<script>", regex=False)]
+    assert len(hostile) == 1
+    glue("hostile_title", hostile["title"].item(), display=False)
+    kz.show_table(hostile[["date", "title", "source"]], caption="An event whose title holds a script")
+    ```
+
+    Glued as text: {glue:text}`hostile_title`.
+    """
+)
+
+
+@pytest.fixture
+def hostile_book(project_copy: Path) -> Path:
+    """A one-page book over data whose first event title is a script element; returns the build's `out`."""
+    book, data = project_copy / "book", project_copy / "data"
+    rows = read_rows(data / "events.csv")
+    title = rows[0].index("title")
+    rows[1][title] = f"{PAYLOAD} {rows[1][title]}"
+    write_rows(data / "events.csv", rows)
+    (book / "escaping.md").write_text(PAGE, encoding="utf-8")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: escaping\n", encoding="utf-8")
+    out = project_copy / "out"
+    assert build(book, out, data) == 0
+    return out
+
+
+def test_a_script_in_a_data_cell_is_escaped_in_the_html(hostile_book: Path) -> None:
+    raw = (hostile_book / "_build" / "html" / "escaping.html").read_text(encoding="utf-8")
+    assert PAYLOAD not in raw, "the data's <script> element reached the HTML as markup"
+    assert raw.count(ESCAPED) >= 2, f"expected the title escaped in the table and in the glued text: {ESCAPED}"
+
+
+def test_a_script_in_a_data_cell_runs_nothing_in_the_browser(hostile_book: Path) -> None:
+    with chromium() as browser, serve(hostile_book / "_build" / "html") as base:
+        context = browser.new_context()
+        # Record any alert, even one the page might try to hide from the dialog event.
+        context.add_init_script("window.__alerts = []; window.alert = (m) => window.__alerts.push(String(m));")
+        tab = context.new_page()
+        dialogs: list[str] = []
+        tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        tab.goto(base + "escaping.html", wait_until="load")
+        tab.wait_for_load_state("networkidle", timeout=10_000)
+        assert dialogs == [] and tab.evaluate("window.__alerts") == [], "the data's script ran"
+        assert tab.evaluate("[...document.scripts].filter(s => s.text.includes('alert(1)')).length") == 0
+        shown = tab.evaluate("document.querySelector('main, article, body').innerText")
+        assert shown.count(PAYLOAD) >= 2, "the title should be shown as text, in the table and in the prose"
+        context.close()

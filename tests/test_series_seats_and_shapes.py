@@ -1,0 +1,90 @@
+"""Facts from indicator series and seats, the map outlines' checksum, and the generated data dictionary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import kzutils as kz
+from kzutils.facts import all_facts, format_in_unit, observation_fact_name
+from conftest import read_rows, write_rows
+
+
+def test_every_observation_is_a_fact_named_after_series_and_period() -> None:
+    facts = all_facts()
+    observations = kz.load("observations")
+    for row in observations.itertuples():
+        fact = facts[observation_fact_name(row.series_id, row.period)]
+        assert fact.value == row.value and fact.resource == "observations" and fact.source == row.source
+
+
+def test_units_are_printed_as_readers_expect() -> None:
+    assert format_in_unit(200000, "people") == "200,000"
+    assert format_in_unit(80.0, "percent") == "80%"
+    assert format_in_unit(1.29, "index") == "1.29"
+    assert format_in_unit(3.5, "usd_billion") == "US$3.5 billion"
+    assert format_in_unit(63.0, "tonnes_million") == "63 million tonnes"
+
+
+def test_seat_facts_add_up_to_the_chamber() -> None:
+    facts = all_facts()
+    seats = kz.load("seats")
+    assert facts["mazhilis_2023_seats_total"].value == int(seats[["list_seats", "district_seats"]].fillna(0).sum().sum())
+    assert (facts["mazhilis_2023_seats_list_total"].value + facts["mazhilis_2023_seats_district_total"].value
+            == facts["mazhilis_2023_seats_total"].value)
+    amanat = seats[seats["party"] == "Amanat"].iloc[0]
+    assert facts["mazhilis_2023_seats_amanat_total"].value == amanat["list_seats"] + amanat["district_seats"]
+
+
+def test_an_observation_of_an_unknown_series_names_the_row(data_copy: Path) -> None:
+    rows = read_rows(data_copy / "observations.csv")
+    rows.append(["no_such_series", "2024", "1", "official", "", rows[1][-1]])
+    write_rows(data_copy / "observations.csv", rows)
+    with pytest.raises(kz.DataValidationError) as caught:
+        kz.load("observations", data_copy)
+    assert f"data/observations.csv: row {len(rows) - 1}" in str(caught.value)
+    assert "series_id" in str(caught.value)
+
+
+def test_a_bad_period_names_file_row_and_column(data_copy: Path) -> None:
+    rows = read_rows(data_copy / "observations.csv")
+    rows[1][1] = "2024/10"
+    write_rows(data_copy / "observations.csv", rows)
+    with pytest.raises(kz.DataValidationError, match=r"data/observations.csv: row 1 \(line 2\), column 'period'"):
+        kz.load("observations", data_copy)
+
+
+def test_map_outlines_load_with_kazakhstan_and_its_neighbours() -> None:
+    shapes = kz.load_shapes("neighbours")
+    names = {f["properties"]["iso_a3"] for f in shapes["features"]}
+    assert {"KAZ", "RUS", "CHN", "KGZ", "UZB", "TKM"} <= names
+    for feature in shapes["features"]:
+        for polygon in feature["geometry"]["coordinates"]:
+            assert all(ring[0] == ring[-1] for ring in polygon)
+
+
+def test_edited_map_outlines_fail_their_checksum(data_copy: Path) -> None:
+    path = data_copy / "neighbours.geojson"
+    shapes = json.loads(path.read_text(encoding="utf-8"))
+    shapes["features"][0]["properties"]["name"] = "Somewhere else"
+    path.write_text(json.dumps(shapes), encoding="utf-8")
+    with pytest.raises(kz.DataValidationError, match=r"data/neighbours.geojson: .*sha256"):
+        kz.load_shapes("neighbours", data_copy)
+
+
+def test_data_dictionary_lists_every_field_of_every_table() -> None:
+    dictionary = kz.data_dictionary()
+    descriptor = kz.read_descriptor()
+    expected = {(r["name"], f["name"]) for r in descriptor["resources"] if "schema" in r for f in r["schema"]["fields"]}
+    assert set(zip(dictionary["resource"], dictionary["field"])) == expected
+    source = dictionary[(dictionary["resource"] == "votes") & (dictionary["field"] == "source")].iloc[0]
+    assert source["required"] and "references.bib" in source["rules"]
+
+
+def test_tables_escape_text_from_the_data() -> None:
+    import pandas as pd
+
+    html = kz.show_table(pd.DataFrame({"title": ["<script>alert(1)</script>"]})).to_html()
+    assert "<script>" not in html and "&lt;script&gt;" in html
