@@ -129,7 +129,8 @@ def import_and_load_seconds(project: Path) -> float:
     env = {**os.environ, "KZ_DATA_DIR": str(project / "data")}
     times = []
     for _ in range(3):
-        done = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True,
+                              check=True)
         times.append(float(done.stdout.strip().splitlines()[-1]))
     return min(times)
 

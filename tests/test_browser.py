@@ -1,10 +1,11 @@
 """The built book in a real browser: every page loads cleanly, shows its figures, describes its images,
 links only to things that exist and passes axe-core's serious and critical accessibility rules.
 
-One clean build of the book is served on 127.0.0.1 and opened in Debian's headless Chromium (through
-Playwright) at a desktop and a phone width. Each page is visited once per width; the tests below read
-what that visit recorded, so a failure names the page, the element and the rule. A screenshot of every
-page at both widths is saved under book/_build/screenshots/{desktop,phone}/ for review.
+The session's one clean build of the book (`built_book`, tests/conftest.py) is served on 127.0.0.1 and
+opened in Debian's headless Chromium (through Playwright) at a desktop and a phone width. Each page is
+visited once per width; the tests below read what that visit recorded, so a failure names the page,
+the element and the rule. A screenshot of every page at both widths is saved under
+book/_build/screenshots/{desktop,phone}/ for review.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, Iterator
 import pytest
 
 from browser.support import (
-    AXE, VIEWPORTS, chromium, fresh_screenshot_dir, local_only, require_chromium, serve, shared_build, toc_pages,
+    AXE, VIEWPORTS, chromium, fresh_screenshot_dir, local_only, require_chromium, serve, toc_pages,
 )
 
 pytestmark = pytest.mark.build
@@ -153,9 +154,9 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(request: pytest.FixtureRequest) -> Iterator[Site]:
     require_chromium()  # before the build: skip early on a machine without Chromium
-    html = shared_build(tmp_path_factory) / "_build" / "html"
+    html = request.getfixturevalue("built_book") / "_build" / "html"  # the session's one build (conftest.py)
     shots = fresh_screenshot_dir()
     with serve(html) as base, chromium() as browser:
         site = Site(base, html, browser, shots)
@@ -168,7 +169,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 def describe(violation: dict[str, Any]) -> str:
     nodes = "; ".join(f"{node['target']} {node['html']}" for node in violation["nodes"])
-    return f"axe {violation['impact']} '{violation['id']}' ({violation['help']}) on {violation['count']} element(s): {nodes}"
+    return (f"axe {violation['impact']} '{violation['id']}' ({violation['help']}) "
+            f"on {violation['count']} element(s): {nodes}")
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -181,7 +183,8 @@ def test_page_has_no_console_errors(site: Site, page: str) -> None:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_figure_loads(site: Site, page: str) -> None:
     broken = [f"{image['src']} (complete={image['complete']}, natural size {image['width']}x{image['height']})"
-              for image in site.visit(page).images if not (image["complete"] and image["width"] > 0 and image["height"] > 0)]
+              for image in site.visit(page).images
+              if not (image["complete"] and image["width"] > 0 and image["height"] > 0)]
     assert not broken, f"{page}.html: images that do not load:\n  " + "\n  ".join(broken)
 
 
@@ -235,7 +238,8 @@ def test_every_internal_link_resolves(site: Site, page: str) -> None:
 def test_no_serious_or_critical_accessibility_violation(site: Site, page: str) -> None:
     found = []
     for width in VIEWPORTS:
-        found += [f"[{width}] {describe(v)}" for v in site.visit(page, width).violations if v["impact"] in BLOCKING_IMPACTS]
+        found += [f"[{width}] {describe(v)}" for v in site.visit(page, width).violations
+                  if v["impact"] in BLOCKING_IMPACTS]
     assert not found, f"{page}.html:\n  " + "\n  ".join(found)
 
 

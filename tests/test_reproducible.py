@@ -1,6 +1,6 @@
 """Two clean builds of the same sources give the same HTML and figures, byte for byte.
 
-The first build is the session's shared one (tests/browser/support.py); the second starts from a fresh
+The first build is the session's shared one (`built_book`, tests/conftest.py); the second starts from a fresh
 copy of the project in another folder, with an empty execution cache, as a second clone would. Every
 file of the HTML site (pages, figures in _images/, search index, static files) and every figure the
 notebooks wrote is compared. Executed notebooks (.ipynb) and Sphinx's pickles are build by-products,
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from browser.support import copy_project, shared_build
+from browser.support import copy_project
 from kzutils.build import build
 
 pytestmark = pytest.mark.build
@@ -51,8 +51,8 @@ def first_difference(a: bytes, b: bytes) -> str:
     return "\n      ".join(line[:200] for line in diff)
 
 
-def test_two_clean_builds_are_byte_identical(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
-    first = shared_build(tmp_path_factory)
+def test_two_clean_builds_are_byte_identical(built_book: Path, tmp_path: Path) -> None:
+    first = built_book
     clone = copy_project(tmp_path / "clone")
     second = tmp_path / "out"
     assert build(clone / "book", second, clone / "data") == 0

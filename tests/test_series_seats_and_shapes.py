@@ -88,3 +88,27 @@ def test_tables_escape_text_from_the_data() -> None:
 
     html = kz.show_table(pd.DataFrame({"title": ["<script>alert(1)</script>"]})).to_html()
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_pdf_tables_escape_markup_from_the_data() -> None:
+    import pandas as pd
+
+    markdown = kz.show_table(pd.DataFrame({"title": ["<b>*bold*</b> | 50%", None]}), caption="A & B").to_markdown()
+    assert markdown.startswith("```{list-table} A \\& B\n:header-rows: 1\n:class: longtable")
+    assert "\\<b\\>\\*bold\\*\\<\\/b\\> \\| 50\\%" in markdown and "<b>" not in markdown
+    assert markdown.count("* - ") == 3  # header and two rows; the missing value prints as a dash
+    assert "  - —" not in markdown and "* - —" in markdown
+
+
+def test_student_edition_drops_every_kind_of_solution() -> None:
+    from kzutils.sphinx_ext import without_solutions
+
+    page = "\n".join([
+        "Intro.", "````{exercise}", ":label: ex-a", "", "Question.", "````", "",
+        "````{solution-start} ex-a", ":class: dropdown", "````", "", "Worked answer.", "",
+        "```{code-cell} ipython3", "answer = 42", "```", "", "````{solution-end}", "````", "",
+        "````{solution} ex-b", ":class: dropdown", "", "Plain answer.", "````", "", "Outro.", "",
+    ])
+    kept = without_solutions(page)
+    assert "Question." in kept and "Intro." in kept and "Outro." in kept
+    assert "solution" not in kept and "answer" not in kept.lower()

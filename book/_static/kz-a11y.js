@@ -7,10 +7,15 @@
  *    assistive technology (the button keeps its name).
  *  - aria-required-children / aria-deprecated-role: a bibliography's role="list" holds entries with
  *    the deprecated role doc-biblioentry instead of list items.
+ * And one console error: pydata-sphinx-theme leaves the colour mode empty on a reader's first visit
+ * (no `default_mode` in html_context) and then logs "Got invalid theme mode" -- "auto" is its own default.
  * Jupyter Book loads every .js file in book/_static on every page.
  */
 (function () {
   "use strict";
+
+  // Runs in <head>, after the theme's inline script sets the mode and before the theme's deferred script reads it.
+  if (!document.documentElement.dataset.mode) document.documentElement.dataset.mode = "auto";
 
   function hideIcon(icon) {
     icon.setAttribute("aria-hidden", "true");

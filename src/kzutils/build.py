@@ -41,6 +41,16 @@ def fingerprint(files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+def release_epoch(data_dir: Path) -> str:
+    """The release date in CITATION.cff as seconds since 1970, for SOURCE_DATE_EPOCH."""
+    import datetime as dt
+
+    from kzutils.meta import citation
+
+    released = dt.date.fromisoformat(citation(data_dir)["date-released"])
+    return str(int(dt.datetime(released.year, released.month, released.day, tzinfo=dt.timezone.utc).timestamp()))
+
+
 def needs_clean_build(build_dir: Path, current: str) -> bool:
     """True when the last build failed or its inputs differ from now."""
     stamp = build_dir / STAMP
@@ -90,6 +100,9 @@ def _build(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[
     build_dir.mkdir(parents=True, exist_ok=True)
     (build_dir / STAMP).unlink(missing_ok=True)
     env = {**os.environ, "KZ_DATA_DIR": str(data_dir)}
+    # Matplotlib stamps SVG and PDF figures with the build date unless this is set; the release date keeps
+    # rebuilds of the same sources byte-identical whatever format a chapter chooses.
+    env.setdefault("SOURCE_DATE_EPOCH", release_epoch(data_dir))
     code = subprocess.run(jupyter_book_command(book, out, builder, extra), env=env, check=False).returncode
     if code == 0:
         (build_dir / STAMP).write_text(current + "\n")

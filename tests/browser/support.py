@@ -1,4 +1,4 @@
-"""One shared build of the book, a local HTTP server for it, and a headless Chromium to open it.
+"""A local HTTP server for a built book, a headless Chromium to open it, and a clean copy of the project.
 
 Chromium is Debian's (`/usr/bin/chromium`, installed by `make browser-deps`), driven by Playwright for
 Python with `executable_path`; axe-core comes from the npm registry (`npm ci`, pinned in
@@ -22,7 +22,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
-DATA = ROOT / "data"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = Path(os.environ.get("KZ_CHROMIUM", "/usr/bin/chromium"))
 # Flags for a root user on a machine whose only network is loopback (see .ci/run and the README).
@@ -32,8 +31,6 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(os.environ.get("KZ_SCREENSHOTS", ROOT / "book" / "_build" / "screenshots"))
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-_BUILDS: dict[str, Path] = {}
 
 
 def toc_pages(book: Path = BOOK) -> list[str]:
@@ -57,18 +54,6 @@ def copy_project(dest: Path) -> Path:
     """A copy of the working tree as a fresh clone would have it (no build output, caches or environments)."""
     shutil.copytree(ROOT, dest, ignore=COPY_IGNORE)
     return dest
-
-
-def shared_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One clean, strict build of the real book per test session; returns its `out` folder (`out/_build/html`)."""
-    if "book" not in _BUILDS:
-        from kzutils.build import build
-
-        out = tmp_path_factory.mktemp("shared-book")
-        code = build(BOOK, out, DATA)
-        assert code == 0, f"the book does not build (exit code {code}); see the output above"
-        _BUILDS["book"] = out
-    return _BUILDS["book"]
 
 
 def require_chromium() -> None:
