@@ -210,6 +210,8 @@ def test_pdf_prints_glued_numbers_and_kazakh_letters(pdf_text: tuple[str, Path])
     kazakh = [t for t in kz.load("glossary")["kazakh"].dropna() if re.search("[әғқңөұүһі]", t)]
     assert kazakh, "the glossary should give Kazakh forms"
     assert any(squash(t) in text for t in kazakh[:10]), "Kazakh letters did not survive into the PDF"
+    russian = list(kz.load("glossary")["russian"].dropna())
+    assert russian and any(squash(t) in text for t in russian[:10]), "Russian letters did not survive into the PDF"
 
 
 @pytest.mark.build
