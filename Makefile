@@ -63,6 +63,7 @@ clean:
 # Debian's Chromium (installed only when missing; needs root, as on CI) and axe-core from package-lock.json
 # (re-installed with `npm ci` whenever package.json or package-lock.json is newer than node_modules).
 CHROMIUM ?= /usr/bin/chromium
+export KZ_CHROMIUM := $(CHROMIUM)
 
 .PHONY: browser-deps
 browser-deps: node_modules/.package-lock.json

@@ -26,8 +26,10 @@ import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from kzutils.build import STRICT_FLAGS
+
 ROOT = Path(__file__).resolve().parents[1]
-STRICT = ["-W", "-n", "--keep-going"]
+STRICT = list(STRICT_FLAGS)  # the floor is built as strictly as the book
 IGNORE = shutil.ignore_patterns(".git", ".venv", "node_modules", "_build", ".pytest_cache", "__pycache__",
                                 "*.egg-info", ".ipynb_checkpoints")
 EXECUTED = re.compile(r"Executing notebook using")

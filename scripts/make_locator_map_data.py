@@ -13,6 +13,7 @@ around Kazakhstan and rounds coordinates to 0.01 degree (about 1 km) to keep the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -122,7 +123,11 @@ def main(source: str, target: str) -> None:
     topology = json.loads(Path(source).read_text(encoding="utf-8"))
     collection = {"type": "FeatureCollection", "bbox": list(BOX), "features": features(topology)}
     Path(target).write_text(json.dumps(collection, separators=(",", ":")) + "\n", encoding="utf-8")
+    digest = hashlib.sha256(Path(target).read_bytes()).hexdigest()
+    print(f'wrote {target}: record it in data/datapackage.json as "hash": "sha256:{digest}"')
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: python scripts/make_locator_map_data.py package/countries-50m.json data/neighbours.geojson")
     main(*sys.argv[1:3])

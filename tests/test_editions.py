@@ -82,6 +82,17 @@ def test_chapter_citation_carries_version_and_date() -> None:
     assert entry.startswith("@incollection{") and entry.rstrip().endswith("}")
 
 
+def test_a_new_version_in_citation_cff_makes_the_next_build_clean(project_copy: Path) -> None:
+    from kzutils.build import fingerprint, input_files
+
+    book, data = project_copy / "book", project_copy / "data"
+    before = fingerprint(input_files(book, data))
+    cff = project_copy / "CITATION.cff"
+    cff.write_text(re.sub(r"(?m)^version: .*$", 'version: "9.9.9"', cff.read_text(encoding="utf-8")), encoding="utf-8")
+    assert meta.citation(data)["version"] == "9.9.9"
+    assert fingerprint(input_files(book, data)) != before, "cite boxes would keep the old version"
+
+
 # --- notebooks -----------------------------------------------------------------------------------
 
 
@@ -207,17 +218,19 @@ def test_pdf_prints_glued_numbers_and_kazakh_letters(pdf_text: tuple[str, Path])
     sample = used[:: max(1, len(used) // 25)]
     missing = [k for k in sample if squash(facts[k].text) not in text]
     assert not missing, f"glued values not in the PDF: {[(k, facts[k].text) for k in missing]}"
-    kazakh = [t for t in kz.load("glossary")["kazakh"].dropna() if re.search("[әғқңөұүһі]", t)]
-    assert kazakh, "the glossary should give Kazakh forms"
-    assert any(squash(t) in text for t in kazakh[:10]), "Kazakh letters did not survive into the PDF"
-    russian = list(kz.load("glossary")["russian"].dropna())
-    assert russian and any(squash(t) in text for t in russian[:10]), "Russian letters did not survive into the PDF"
+    glossary = kz.load("glossary")
+    kazakh_letters = set("".join(glossary["kazakh"].dropna())) & set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+    cyrillic = {c for c in "".join(glossary["russian"].dropna()) if "\u0400" <= c <= "\u04ff"}
+    assert kazakh_letters and cyrillic, "the glossary should give Kazakh and Russian forms"
+    assert kazakh_letters <= set(text), f"Kazakh letters missing from the PDF: {sorted(kazakh_letters - set(text))}"
+    assert cyrillic <= set(text), f"Cyrillic letters missing from the PDF: {sorted(cyrillic - set(text))}"
 
 
 @pytest.mark.build
 def test_pdf_has_the_figures(pdf_text: tuple[str, Path]) -> None:
     listing = subprocess.run(["pdfimages", "-list", str(pdf_text[1])], capture_output=True, text=True, check=True)
-    images = len(listing.stdout.strip().splitlines()) - 2
+    # Rows after the two header lines; a PNG with transparency is listed twice ("image" and its "smask").
+    images = sum(1 for row in listing.stdout.splitlines()[2:] if row.split()[2:3] == ["image"])
     figures = sum(p.read_text(encoding="utf-8").count("```{glue:figure}") for p in BOOK.rglob("*.md")
                   if "_build" not in p.parts)
     assert figures >= len(CHAPTER_PAGES)

@@ -17,7 +17,7 @@ MONTHS = "January|February|March|April|May|June|July|August|September|October|No
 CODE_DIRECTIVES = {"code-cell", "code", "code-block", "literalinclude"}
 FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\s*(?P<info>\S*)")
 # Directive options that hold names, not prose (:alt: and captions stay prose and are checked).
-OPTION = re.compile(r"^:(name|label|tags|width|height|align|class|figwidth|scale|label):.*$")
+OPTION = re.compile(r"^:(name|label|tags|width|height|align|class|figwidth|scale):.*$")
 # Inline markup that is not prose: roles (glue, cite, refs), inline code, link targets, URLs, labels.
 INLINE = [
     re.compile(r"\{[a-z:-]+\}`[^`]*`"),

@@ -34,6 +34,8 @@ def test_seat_facts_add_up_to_the_chamber() -> None:
     assert facts["mazhilis_2023_seats_total"].value == int(seats[["list_seats", "district_seats"]].fillna(0).sum().sum())
     assert (facts["mazhilis_2023_seats_list_total"].value + facts["mazhilis_2023_seats_district_total"].value
             == facts["mazhilis_2023_seats_total"].value)
+    # Independent of the seat table: the chamber's size in the reform data (a missing party row fails here).
+    assert facts["mazhilis_2023_seats_total"].value == facts["reform_mazhilis_size_2023_after"].value
     amanat = seats[seats["party"] == "Amanat"].iloc[0]
     assert facts["mazhilis_2023_seats_amanat_total"].value == amanat["list_seats"] + amanat["district_seats"]
 
@@ -98,6 +100,17 @@ def test_pdf_tables_escape_markup_from_the_data() -> None:
     assert "\\<b\\>\\*bold\\*\\<\\/b\\> \\| 50\\%" in markdown and "<b>" not in markdown
     assert markdown.count("* - ") == 3  # header and two rows; the missing value prints as a dash
     assert "  - —" not in markdown and "* - —" in markdown
+
+
+def test_web_and_pdf_tables_print_the_same_values() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"share": [69.44, None], "votes": [1234567, 2], "name": ["Amanat", "Baytaq"]})
+    table = kz.show_table(frame, formats={"votes": "{:,.0f}"})
+    html, markdown = table.to_html(), table.to_markdown()
+    for shown, escaped in (("69.44", "69\\.44"), ("1,234,567", "1\\,234\\,567"), ("Amanat", "Amanat")):
+        assert f">{shown}</td>" in html and f"- {escaped}\n" in markdown, shown
+    assert "69.440000" not in html and html.count(">—</td>") == 1
 
 
 def test_student_edition_drops_every_kind_of_solution() -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -28,6 +28,8 @@ def input_files(book: Path, data_dir: Path) -> list[Path]:
     files = [p for p in sorted(data_dir.rglob("*")) if p.is_file()]
     files += sorted(package.glob("*.py"))
     files += [book / name for name in ("_config.yml", "_toc.yml", "references.bib") if (book / name).is_file()]
+    # The version and release date in the cite boxes, how-to-cite's BibTeX and SOURCE_DATE_EPOCH.
+    files += [p for p in (data_dir.parent / "CITATION.cff",) if p.is_file()]
     files += sorted(p for p in book.rglob("*.py") if "_build" not in p.parts)
     return files
 
@@ -87,11 +89,11 @@ def build(book: Path, out: Path, data_dir: Path, builder: str = "html", extra: S
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder) / "_config.yml"
             config.write_text(student_config(book), encoding="utf-8")
-            return _build(book, out, data_dir, builder, (*extra, "--config", str(config)), edition)
-    return _build(book, out, data_dir, builder, extra, edition)
+            return _build(book, out, data_dir, builder, (*extra, "--config", str(config)))
+    return _build(book, out, data_dir, builder, extra)
 
 
-def _build(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[str], edition: str) -> int:
+def _build(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[str]) -> int:
     current = fingerprint(input_files(book, data_dir))
     build_dir = out / "_build"  # where jupyter-book writes; `out` itself may be the book folder
     if needs_clean_build(build_dir, current) and build_dir.exists():

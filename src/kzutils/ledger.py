@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from kzutils.data import find_data_dir
 from kzutils.facts import all_facts
+from kzutils.meta import project_root
 
 GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([^`]+)`")
 
@@ -25,7 +25,7 @@ def glue_uses(book: Path) -> dict[str, list[str]]:
 
 def book_dir(data_dir: Path | str | None = None) -> Path:
     """The book folder that sits beside the data folder."""
-    return (Path(data_dir) if data_dir is not None else find_data_dir()).resolve().parent / "book"
+    return project_root(data_dir) / "book"
 
 
 def ledger(book: Path | None = None, data_dir: Path | str | None = None) -> pd.DataFrame:

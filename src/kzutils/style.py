@@ -60,9 +60,9 @@ def source_line(keys: Iterable[str], data_dir: Path | str | None = None) -> str:
     return "Source: " + "; ".join(credits) + "."
 
 
-def add_source(fig: Figure, keys: Iterable[str], data_dir: Path | str | None = None) -> Figure:
-    """Write the source line in small grey type under the figure and return it."""
-    fig.text(0.01, 0.005, source_line(keys, data_dir), ha="left", va="bottom", fontsize=8, color="#555555",
-             wrap=True)
+def add_source(fig: Figure, keys: Iterable[str], data_dir: Path | str | None = None, text: str | None = None) -> Figure:
+    """Write the source line (from bibliography keys, or `text` as given) in small grey type under the figure."""
+    line = text if text is not None else source_line(keys, data_dir)
+    fig.text(0.01, 0.005, line, ha="left", va="bottom", fontsize=8, color="#555555", wrap=True)
     fig.subplots_adjust(bottom=0.2)
     return fig

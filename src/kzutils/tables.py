@@ -15,7 +15,8 @@ PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 class Table:
     """A data table: escaped HTML in the web book, an escaped MyST list-table (a LaTeX longtable) in the PDF."""
 
-    def __init__(self, frame: pd.DataFrame, formats: Mapping[str, Any] | None = None, caption: str | None = None):
+    def __init__(self, frame: pd.DataFrame, formats: Mapping[str, Any] | None = None,
+                 caption: str | None = None) -> None:
         self.frame = frame
         self.formats = dict(formats or {})
         self.caption = caption
@@ -23,12 +24,9 @@ class Table:
         self.uuid = hashlib.sha256(frame.to_csv().encode("utf-8")).hexdigest()[:10]
 
     def styler(self) -> Styler:
-        """The pandas Styler for the web book, with values and headers HTML-escaped."""
-        styler = Styler(self.frame, uuid=self.uuid, cell_ids=False).hide(axis="index")
-        styler = styler.format(escape="html", na_rep="—").format_index(escape="html", axis=1)
-        if self.formats:
-            styler = styler.format(self.formats, escape="html", na_rep="—")
-        return styler
+        """The pandas Styler for the web book: the same cell texts as the PDF (`cells`), HTML-escaped."""
+        styler = Styler(self.cells(), uuid=self.uuid, cell_ids=False).hide(axis="index")
+        return styler.format(escape="html").format_index(escape="html", axis=1)
 
     def to_html(self) -> str:
         """The table as HTML, with a caption if given."""
