@@ -125,3 +125,12 @@ def test_student_edition_drops_every_kind_of_solution() -> None:
     kept = without_solutions(page)
     assert "Question." in kept and "Intro." in kept and "Outro." in kept
     assert "solution" not in kept and "answer" not in kept.lower()
+
+
+def test_an_observation_series_comes_back_in_time_order() -> None:
+    deaths = kz.observation_series("jan2022_deaths_official")
+    assert list(deaths["date"]) == sorted(deaths["date"]) and len(deaths) > 1
+    assert set(deaths["series_id"]) == {"jan2022_deaths_official"}
+    assert kz.observation_series("fh_fiw_total")["year"].tolist() == sorted(kz.observation_series("fh_fiw_total")["year"])
+    with pytest.raises(KeyError, match="no_such_series"):
+        kz.observation_series("no_such_series")

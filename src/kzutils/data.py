@@ -196,6 +196,17 @@ def _label(folder: Path, path: Path) -> str:
         return str(path)
 
 
+def observation_series(series_id: str, data_dir: Path | str | None = None) -> pd.DataFrame:
+    """One series of observations.csv, oldest first, with `date` (the start of each period) and `year`."""
+    observations = load("observations", data_dir)
+    rows = observations[observations["series_id"] == series_id]
+    if rows.empty:
+        raise KeyError(f"no observations of series {series_id!r} in observations.csv")
+    dates = pd.to_datetime(rows["period"], format="mixed")
+    rows = rows.assign(date=dates, year=dates.dt.year)
+    return rows.sort_values("date", kind="stable").reset_index(drop=True)
+
+
 def data_dictionary(data_dir: Path | str | None = None) -> pd.DataFrame:
     """One row per field of every resource: type, unit, constraints and description, from datapackage.json."""
     rows = []

@@ -26,9 +26,14 @@ def citation(data_dir: Path | str | None = None) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in record.items()}
 
 
+def author_names(record: dict[str, Any]) -> list[str]:
+    """Each author as printed in a reference: an entity's name or 'Family, Given'."""
+    return [a.get("name") or f"{a['family-names']}, {a['given-names']}" for a in record["authors"]]
+
+
 def authors_text(record: dict[str, Any]) -> str:
     """Authors as printed in a reference: entity names or 'Family, Given'."""
-    names = [a.get("name") or f"{a['family-names']}, {a['given-names']}" for a in record["authors"]]
+    names = author_names(record)
     return " and ".join(names)
 
 
@@ -78,7 +83,7 @@ def zenodo_metadata(data_dir: Path | str | None = None) -> dict[str, Any]:
         "upload_type": "publication",
         "publication_type": "book",
         "description": " ".join(record["abstract"].split()),
-        "creators": [{"name": a.get("name") or f"{a['family-names']}, {a['given-names']}"} for a in record["authors"]],
+        "creators": [{"name": name} for name in author_names(record)],
         "version": record["version"],
         "publication_date": record["date-released"],
         "license": record["license"].lower(),

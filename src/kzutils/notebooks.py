@@ -27,7 +27,7 @@ def notebook_sources(book: Path) -> list[Path]:
     return [p for p in pages if "kernelspec:" in p.read_text(encoding="utf-8").split("\n---", 1)[0]]
 
 
-def notebook_name(book: Path, source: Path) -> str:
+def notebook_name(source: Path) -> str:
     """'background.ipynb' for book/chapters/background.md (page names are unique across folders)."""
     return source.stem + ".ipynb"
 
@@ -57,7 +57,7 @@ def export(book: Path, target: Path, repo_url: str) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for source in notebook_sources(book):
-        path = target / notebook_name(book, source)
+        path = target / notebook_name(source)
         path.write_text(render(to_notebook(book, source, repo_url)), encoding="utf-8")
         written.append(path)
     for stale in set(target.glob("*.ipynb")) - set(written):
@@ -67,6 +67,6 @@ def export(book: Path, target: Path, repo_url: str) -> list[Path]:
 
 def out_of_date(book: Path, target: Path, repo_url: str) -> list[str]:
     """Names of notebooks in `target` that are missing, stale or extra compared with the book's pages."""
-    expected = {notebook_name(book, s): render(to_notebook(book, s, repo_url)) for s in notebook_sources(book)}
+    expected = {notebook_name(s): render(to_notebook(book, s, repo_url)) for s in notebook_sources(book)}
     present = {p.name: p.read_text(encoding="utf-8") for p in target.glob("*.ipynb")} if target.is_dir() else {}
     return sorted(n for n in expected.keys() | present.keys() if expected.get(n) != present.get(n))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 
 from kzutils import meta
+from kzutils.notebooks import notebook_name
 
 CITED_PAGES = re.compile(r"^(intro|chapters/.+)$")
 TITLE = re.compile(r"^# (.+)$", re.M)
@@ -81,7 +83,7 @@ def add_cite_box(app: Sphinx, docname: str, source: list[str]) -> None:
     if found is None:
         return
     title = re.sub(r"[*_`]", "", found.group(1)).strip()
-    source[0] = source[0].rstrip("\n") + cite_box(title, docname, docname.split("/")[-1] + ".ipynb")
+    source[0] = source[0].rstrip("\n") + cite_box(title, docname, notebook_name(Path(docname)))
 
 
 def drop_repeated_scripts(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
