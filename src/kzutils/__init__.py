@@ -20,6 +20,7 @@ _LAZY = {
     "glue_facts": "kzutils.facts",
     "PALETTE": "kzutils.style",
     "add_source": "kzutils.style",
+    "glue_figure": "kzutils.style",
     "source_line": "kzutils.style",
     "use_house_style": "kzutils.style",
     "bib": "kzutils.bib",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from kzutils import bib
 from kzutils.data import bibliography_path
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies and in greyscale order.
 PALETTE: dict[str, str] = {
@@ -66,3 +69,32 @@ def add_source(fig: Figure, keys: Iterable[str], data_dir: Path | str | None = N
     fig.text(0.01, 0.005, line, ha="left", va="bottom", fontsize=8, color="#555555", wrap=True)
     fig.subplots_adjust(bottom=0.2)
     return fig
+
+
+def glue_figure(
+    name: str,
+    fig: Figure,
+    data: "pd.DataFrame",
+    sources: Iterable[str] | None = None,
+    text: str | None = None,
+) -> Figure:
+    """Finish a figure: source line, glue under `name`, record the plotted `data`, close it."""
+    import matplotlib.pyplot as plt
+    from myst_nb import glue
+
+    if "source" not in data.columns and sources is None and text is None:
+        raise ValueError(f"figure {name!r}: the plotted data needs a 'source' column (or pass sources=)")
+    keys = list(sources) if sources is not None else [str(k) for k in data["source"].dropna()]
+    add_source(fig, keys, text=text)
+    record_figure_data(name, data)
+    glue(name, fig, display=False)
+    plt.close(fig)
+    return fig
+
+
+FIGURE_DATA: dict[str, "pd.DataFrame"] = {}
+
+
+def record_figure_data(name: str, data: "pd.DataFrame") -> None:
+    """Keep the exact values a figure plots, keyed by the figure's glue name."""
+    FIGURE_DATA[name] = data.reset_index(drop=True).copy()
