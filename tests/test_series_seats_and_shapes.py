@@ -40,6 +40,16 @@ def test_seat_facts_add_up_to_the_chamber() -> None:
     assert facts["mazhilis_2023_seats_amanat_total"].value == amanat["list_seats"] + amanat["district_seats"]
 
 
+def test_seat_share_facts_are_shares_of_the_whole_chamber() -> None:
+    facts = all_facts()
+    total = facts["mazhilis_2023_seats_total"].value
+    amanat = facts["mazhilis_2023_seats_amanat_share"]
+    assert amanat.value == round(100 * facts["mazhilis_2023_seats_amanat_total"].value / total, 2)
+    assert amanat.text.endswith("%") and amanat.resource == "seats"
+    shares = [f.value for n, f in facts.items() if n.startswith("mazhilis_2023_seats_") and n.endswith("_share")]
+    assert abs(sum(shares) - 100) < 0.1
+
+
 def test_an_observation_of_an_unknown_series_names_the_row(data_copy: Path) -> None:
     rows = read_rows(data_copy / "observations.csv")
     rows.append(["no_such_series", "2024", "1", "official", "", rows[1][-1]])

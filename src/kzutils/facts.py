@@ -148,6 +148,12 @@ def _seat_facts(data_dir: Path | None) -> Iterator[Fact]:
             total = int(party[["list_seats", "district_seats"]].fillna(0).sum())
             yield Fact(f"{prefix}_{slug}_total", total, format_count(total), "seats", int(party.name) + 1,
                        str(party["source"]), f"Seats won by {party['party']} in all, {vote_id}")
+        house = int(table[["list_seats", "district_seats"]].fillna(0).to_numpy().sum())
+        for _, party in table.iterrows():
+            total = int(party[["list_seats", "district_seats"]].fillna(0).sum())
+            share = round(100 * total / house, 2)
+            yield Fact(f"{prefix}_{_slug(party['party'])}_share", share, format_percent(share), "seats",
+                       int(party.name) + 1, str(party["source"]), f"Share of all seats won by {party['party']}, {vote_id}")
         sources = "; ".join(dict.fromkeys(table["source"]))
         for column, what in (("list_seats", "list"), ("district_seats", "district")):
             count = int(table[column].fillna(0).sum())
