@@ -26,6 +26,9 @@ def test_units_are_printed_as_readers_expect() -> None:
     assert format_in_unit(1.29, "index") == "1.29"
     assert format_in_unit(3.5, "usd_billion") == "US$3.5 billion"
     assert format_in_unit(63.0, "tonnes_million") == "63 million tonnes"
+    assert format_in_unit(155.5, "tenge_per_usd") == "155.5 tenge"
+    assert format_in_unit(50000.0, "tenge") == "50,000 tenge"
+    assert format_in_unit(14770.0, "usd") == "US$14,770"
 
 
 def test_seat_facts_add_up_to_the_chamber() -> None:

@@ -123,13 +123,18 @@ def _format_measure(unit: str) -> Callable[[Any], str]:
 
 
 def format_in_unit(value: float, unit: str) -> str:
-    """Print an observation in its series' unit: '200,000', '80%', '1.29', 'US$3.5 billion'."""
+    """Print an observation in its series' unit: '200,000', '80%', '1.29', 'US$3.5 billion', '185 tenge'."""
     if unit == "percent":
         return format_percent(value)
     if unit in ("usd_billion", "usd_million"):
         return f"US${_trim(value) if not float(value).is_integer() else format_count(value)} {unit.removeprefix('usd_')}"
     if unit == "tonnes_million":
         return f"{_trim(value)} million tonnes"
+    if unit in ("tenge", "tenge_per_usd", "tenge_per_litre"):
+        amount = format_count(value) if float(value).is_integer() else _trim(value)
+        return f"{amount} tenge"
+    if unit == "usd":
+        return f"US${format_count(value) if float(value).is_integer() else _trim(value)}"
     if unit in ("people", "count", "barrels_per_day", "years", "days") and float(value).is_integer():
         return format_count(value)
     return _trim(value)

@@ -84,7 +84,8 @@ def glue_figure(
 
     if "source" not in data.columns and sources is None and text is None:
         raise ValueError(f"figure {name!r}: the plotted data needs a 'source' column (or pass sources=)")
-    keys = list(sources) if sources is not None else [str(k) for k in data["source"].dropna()]
+    cells = list(sources) if sources is not None else [str(k) for k in data["source"].dropna()]
+    keys = [key.strip() for cell in cells for key in cell.split(";") if key.strip()]
     add_source(fig, keys, text=text)
     record_figure_data(name, data)
     glue(name, fig, display=False)
