@@ -280,7 +280,7 @@ def observer_table(vote_id: str | Sequence[str], data_dir: Path | str | None = N
     """One display row per document read: mission, kind, document, verdict quoted (or why not), observers, source."""
     rows = observer_assessments(vote_id, data_dir)
     table = pd.DataFrame({
-        "Vote": rows["vote_date"].dt.strftime("%-d %B %Y"),
+        "Vote": rows["vote_date"].map(lambda day: f"{day.day} {day:%B %Y}"),
         "Mission": rows["mission"],
         "Kind of mission": rows["mission_type"],
         "Document": rows["document"],
