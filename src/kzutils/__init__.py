@@ -6,8 +6,8 @@ import importlib
 from typing import Any
 
 from kzutils.data import (
-    data_dictionary, find_data_dir, load, load_all, load_shapes, observation_series, read_descriptor, resource_names,
-    table_names,
+    data_dictionary, find_data_dir, load, load_all, load_shapes, observation_series, observer_assessments,
+    observer_findings, observer_table, read_descriptor, resource_names, table_names,
 )
 from kzutils.validate import DataValidationError
 
@@ -37,4 +37,4 @@ def __getattr__(name: str) -> Any:
     return module if name == "bib" else getattr(module, name)
 
 
-__all__ = ["DataValidationError", "data_dictionary", "find_data_dir", "load", "load_all", "load_shapes", "observation_series", "read_descriptor", "resource_names", "table_names", *_LAZY]
+__all__ = ["DataValidationError", "data_dictionary", "find_data_dir", "load", "load_all", "load_shapes", "observation_series", "observer_assessments", "observer_findings", "observer_table", "read_descriptor", "resource_names", "table_names", *_LAZY]

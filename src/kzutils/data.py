@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
@@ -232,3 +232,60 @@ def data_dictionary(data_dir: Path | str | None = None) -> pd.DataFrame:
                 "description": field.get("description", ""),
             })
     return pd.DataFrame(rows)
+
+
+MISSION_ORDER = ("OSCE/ODIHR", "OSCE PA", "CIS", "SCO", "OTS", "TURKPA", "OIC")
+"""Observer bodies in the order the book lists them: OSCE first, then the other regional organisations."""
+
+
+def _observer_rows(name: str, vote_id: str | Sequence[str] | None, data_dir: Path | str | None) -> pd.DataFrame:
+    rows = load(name, data_dir)
+    if vote_id is not None:
+        wanted = [vote_id] if isinstance(vote_id, str) else list(vote_id)
+        unknown = sorted(set(wanted) - set(rows["vote_id"]))
+        if unknown:
+            raise KeyError(f"no {name} rows for {unknown}; have {sorted(set(rows['vote_id']))}")
+        rows = rows[rows["vote_id"].isin(wanted)]
+    polling_day = load("observer_assessments", data_dir).groupby("vote_id")["vote_date"].first()
+    rows = rows.assign(_day=rows["vote_id"].map(polling_day),
+                       _order=rows["mission"].map({m: i for i, m in enumerate(MISSION_ORDER)}),
+                       _row=range(len(rows)))
+    rows = rows.sort_values(["_day", "_order", "_row"], kind="stable")
+    return rows.drop(columns=["_day", "_order", "_row"]).reset_index(drop=True)
+
+
+def observer_assessments(vote_id: str | Sequence[str] | None = None,
+                         data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Observer missions' assessments (all votes, or the given ones): by year, then mission, then document."""
+    return _observer_rows("observer_assessments", vote_id, data_dir)
+
+
+def observer_findings(vote_id: str | Sequence[str] | None = None,
+                      data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Observer missions' findings by theme (all votes, or the given ones), in the same order."""
+    return _observer_rows("observer_findings", vote_id, data_dir)
+
+
+def _verdict_text(row: pd.Series) -> str:
+    status = row["status"]
+    if status == "verdict read":
+        quote = f"“{row['verdict_quote']}”"
+        return quote + (" (Russian)" if row["quote_language"] == "ru" else "")
+    return {"verdict not found": "not found", "mission announced": "no verdict (describes the mission)",
+            "no mission deployed": "no mission deployed"}[status]
+
+
+def observer_table(vote_id: str | Sequence[str], data_dir: Path | str | None = None,
+                   with_vote: bool = False) -> pd.DataFrame:
+    """One display row per document read: mission, kind, document, verdict quoted (or why not), observers, source."""
+    rows = observer_assessments(vote_id, data_dir)
+    table = pd.DataFrame({
+        "Vote": rows["vote_date"].map(lambda day: f"{day.day} {day:%B %Y}"),
+        "Mission": rows["mission"],
+        "Kind of mission": rows["mission_type"],
+        "Document": rows["document"],
+        "Verdict, quoted": rows.apply(_verdict_text, axis=1),
+        "Observers": rows["observers"],
+        "Source": rows["source"],
+    })
+    return table if with_vote else table.drop(columns=["Vote"])

@@ -230,6 +230,52 @@ def _series_facts(data_dir: Path | None) -> Iterator[Fact]:
                f"Change in the winner's share from {first['date'].year} to {last['date'].year}")
 
 
+MISSION_SLUGS = {"OSCE/ODIHR": "odihr", "OSCE PA": "osce_pa", "CIS": "cis", "SCO": "sco", "OTS": "ots",
+                 "TURKPA": "turkpa", "OIC": "oic"}
+
+
+def observer_fact_prefix(vote_id: str, mission: str | None = None) -> str:
+    """Fact-name prefix of one vote (and mission) in the observer tables, e.g. 'obs_pres_2022_sco'."""
+    prefix = "obs_" + vote_id.replace("-", "_")
+    return prefix if mission is None else f"{prefix}_{MISSION_SLUGS[mission]}"
+
+
+def _observer_facts(data_dir: Path | None) -> Iterator[Fact]:
+    rows = load("observer_assessments", data_dir)
+    for column, what, unit in (("observers", "observers", "Observers"),
+                               ("recommendations_made", "recommendations", "Recommendations offered"),
+                               ("prior_recommendations_total", "prior_recommendations", "Earlier recommendations reviewed"),
+                               ("prior_recommendations_addressed", "prior_recommendations_addressed",
+                                "Earlier recommendations addressed")):
+        for _, row in rows[rows[column].notna()].iterrows():
+            name = f"{observer_fact_prefix(row['vote_id'], row['mission'])}_{what}"
+            yield _cell_fact(name, f"{unit}, {row['mission']} at {row['vote_id']} ({row['document']})",
+                             "observer_assessments", row, column, format_count)
+    read = rows[rows["status"] == "verdict read"]
+    for vote_id, table in rows.groupby("vote_id", sort=False):
+        sources = "; ".join(dict.fromkeys(table["source"]))
+        for name, value, what in (
+            ("missions_count", table["mission"].nunique(), "Observer bodies recorded"),
+            ("verdicts_read_count", read.loc[read["vote_id"] == vote_id, "mission"].nunique(),
+             "Observer bodies whose verdict could be read"),
+        ):
+            yield Fact(f"{observer_fact_prefix(vote_id)}_{name}", int(value), format_count(int(value)),
+                       "observer_assessments", None, sources, f"{what}, {vote_id}")
+    everything = "; ".join(dict.fromkeys(rows["source"]))
+    pairs = rows[["vote_id", "mission"]].drop_duplicates()
+    missing = rows[rows["status"] == "verdict not found"][["vote_id", "mission"]].drop_duplicates()
+    missing = missing.merge(read[["vote_id", "mission"]].drop_duplicates(), how="left", indicator=True)
+    for name, value, what in (
+        ("obs_votes_count", rows["vote_id"].nunique(), "National votes in the observer table"),
+        ("obs_missions_count", len(pairs), "Observer missions (body and vote) in the observer table"),
+        ("obs_verdicts_read_count", len(read[["vote_id", "mission"]].drop_duplicates()),
+         "Observer missions whose verdict could be read"),
+        ("obs_verdicts_not_found_count", int((missing["_merge"] == "left_only").sum()),
+         "Observer missions whose verdict could not be read in any document"),
+    ):
+        yield Fact(name, int(value), format_count(int(value)), "observer_assessments", None, everything, what)
+
+
 def _package_facts(data_dir: Path | None) -> Iterator[Fact]:
     from kzutils.bib import keys
     from kzutils.data import bibliography_path, load_all
@@ -249,7 +295,7 @@ def _package_facts(data_dir: Path | None) -> Iterator[Fact]:
 
 
 FAMILIES: tuple[Callable[[Path | None], Iterator[Fact]], ...] = (
-    _vote_facts, _reform_facts, _series_facts, _seat_facts, _observation_facts, _package_facts)
+    _vote_facts, _reform_facts, _series_facts, _seat_facts, _observation_facts, _observer_facts, _package_facts)
 
 
 def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:
