@@ -118,8 +118,7 @@ def text_problem(text: str) -> str | None:
     """Why a piece of text cannot be published: control characters or mojibake; None if it is clean."""
     for char in text:
         if char != "\n" and (unicodedata.category(char) in {"Cc", "Cs", "Co"} or char in "\ufeff\ufffd"):
-            name = unicodedata.name(char, f"U+{ord(char):04X}")
-            return f"value {text!r} holds the control or replacement character {name}"
+            return f"value {text!r} holds the character U+{ord(char):04X} ({unicodedata.name(char, 'a control character')})"
     import ftfy
     import ftfy.badness
 
