@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv)
     except DataValidationError as error:
         return fail(error)
-    except (OSError, KeyError, ValueError) as error:
+    except Exception as error:  # a bug or an unforeseen input: one line, not a traceback
         if os.environ.get("KZ_DEBUG"):
             raise
         print(f"kzutils: {type(error).__name__}: {error} (set KZ_DEBUG=1 for the traceback)", file=sys.stderr)
