@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import sys
 import threading
@@ -14,7 +15,7 @@ import pytest
 
 import kzutils as kz
 from kzutils import build as kzbuild
-from conftest import edit_cell, read_rows, run_cli, write_rows
+from conftest import BOOK, edit_cell, read_rows, run_cli, write_rows
 
 
 def validate_fails(data: Path, *expected: str, env: dict[str, str] | None = None) -> str:
@@ -254,10 +255,34 @@ def test_many_faults_are_capped(data_copy: Path) -> None:
 
 
 def test_failing_claim_names_claim_and_values() -> None:
-    kz.check(2 > 1, "two is above one", two=2, one=1)
-    with pytest.raises(kz.ClaimError, match=r"the claim 'seats above votes' does not hold for the data: "
-                                            r"seats = 40, votes = 53.9"):
-        kz.check(40 > 53.9, "seats above votes", seats=40, votes=53.9)
+    kz.check(2 > 1, "two is above one")
+    seats, house = {"Amanat": 40}, 98
+    with pytest.raises(kz.ClaimError) as caught:
+        kz.check(seats["Amanat"] > house / 2, "an absolute majority", party="Amanat")
+    assert str(caught.value) == ("the claim 'an absolute majority' (seats['Amanat'] > house / 2) does not hold for the "
+                                 "data: seats['Amanat'] = 40, house / 2 = 49.0, party = 'Amanat'")
+    with pytest.raises(AssertionError, match=r"the claim 'len\(seats\) == 2' does not hold .*: len\(seats\) = 1"):
+        kz.check(len(seats) == 2)
+
+
+def code_lines(page: Path) -> list[tuple[int, str]]:
+    """(line number, text) of every line inside the page's code cells."""
+    lines, fence = [], None
+    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+        opening = re.match(r"(`{3,})\{code-cell\}", line)
+        if fence is None and opening:
+            fence = opening.group(1)
+        elif fence is not None and line.rstrip() == fence:
+            fence = None
+        elif fence is not None:
+            lines.append((number, line))
+    return lines
+
+
+def test_chapters_check_claims_with_kz_check() -> None:
+    bare = [f"{page.relative_to(BOOK)}:{number}" for page in sorted(BOOK.rglob("*.md")) if "_build" not in page.parts
+            for number, line in code_lines(page) if re.match(r"\s*assert\b", line)]
+    assert not bare, f"write kz.check(condition, 'claim') instead of a bare assert in: {bare}"
 
 
 def test_build_validates_first_and_ends_with_the_message(project_copy: Path) -> None:

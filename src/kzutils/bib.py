@@ -9,7 +9,7 @@ from pathlib import Path
 from pybtex.database import BibliographyData, parse_string
 from pybtex.exceptions import PybtexError
 
-from kzutils.validate import DataValidationError, decode, raise_all, text_problem
+from kzutils.validate import DataValidationError, decode, raise_all, stamp, text_problem
 
 _LATEX_BRACES = re.compile(r"[{}]")
 _ENTRY = re.compile(r"^\s*@\s*(\w+)\s*[{(]\s*([^,\s]+)\s*,", re.M)
@@ -17,18 +17,10 @@ _SPACES = re.compile(r"[ \t\r\n]+")  # BibTeX wraps long fields over lines
 _NOT_ENTRIES = {"comment", "string", "preamble"}
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size, stat.st_ino
-
-
 def read(path: Path) -> BibliographyData:
     """Parse a BibTeX file (cached until the file changes); any fault is a DataValidationError."""
     resolved = Path(path).resolve()
-    return _read_cached(resolved, _stamp(resolved))
+    return _read_cached(resolved, stamp(resolved))
 
 
 def entry_lines(text: str) -> dict[str, list[int]]:
@@ -41,9 +33,9 @@ def entry_lines(text: str) -> dict[str, list[int]]:
 
 
 @functools.lru_cache(maxsize=4)
-def _read_cached(path: Path, stamp: tuple[int, int, int] | None) -> BibliographyData:
+def _read_cached(path: Path, _stamp: tuple[int, int, int] | None) -> BibliographyData:
     label = f"{path.parent.name}/{path.name}"
-    if stamp is None:
+    if _stamp is None:
         raise DataValidationError(label, None, None, "the bibliography does not exist")
     text = decode(path.read_bytes(), label)
     lines = entry_lines(text)

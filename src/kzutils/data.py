@@ -29,6 +29,7 @@ from kzutils.validate import (
     decode,
     parse_cell,
     raise_all,
+    stamp,
     text_problem,
     to_frame,
 )
@@ -63,15 +64,6 @@ def _resolve(data_dir: Path | str | None) -> Path:
     return existing_folder(Path(data_dir), "the caller") if data_dir is not None else find_data_dir()
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    """What changes when a file is edited or replaced (None if it does not exist)."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size, stat.st_ino
-
-
 def _read_text(path: Path, label: str, what: str = "the file listed in datapackage.json") -> str:
     """A file's text, strictly UTF-8; a clear error if it is missing or not UTF-8."""
     if not path.is_file():
@@ -90,7 +82,7 @@ def _parse_json(text: str, label: str) -> Any:
 def read_descriptor(data_dir: Path | str | None = None) -> dict[str, Any]:
     """Return the parsed `datapackage.json`, after checking its structure."""
     path = _resolve(data_dir) / DESCRIPTOR
-    return _read_descriptor_cached(path, _stamp(path))
+    return _read_descriptor_cached(path, stamp(path))
 
 
 @functools.lru_cache(maxsize=8)
@@ -155,7 +147,7 @@ def load_all(data_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
 
 def _validated(folder: Path, name: str) -> tuple[list[dict[str, Any]], pd.DataFrame]:
     """Parsed records and frame of one table, cached until any file it depends on changes."""
-    stamps = tuple(_stamp(f) for f in dependencies(name, folder))
+    stamps = tuple(stamp(f) for f in dependencies(name, folder))
     return _load_cached(folder, name, stamps)
 
 
@@ -289,8 +281,13 @@ def undescribed_files(data_dir: Path | str | None = None) -> list[DataValidation
     listed = {DESCRIPTOR, *(r["path"] for r in read_descriptor(folder)["resources"])}
     return [DataValidationError(_label(folder, path), None, None, "this file is not described in datapackage.json; "
                                 "add a resource for it or move it out of data/")
-            for path in sorted(folder.rglob("*")) if path.is_file()
+            for path in sorted(folder.rglob("*")) if path.is_file() and not _hidden(path.relative_to(folder))
             and path.relative_to(folder).as_posix() not in listed and path.suffix.lower() not in DOCUMENTATION]
+
+
+def _hidden(relative: Path) -> bool:
+    """Dot-files and dot-folders (editor and system files) are never data."""
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def check_package(data_dir: Path | str | None = None) -> tuple[dict[str, int], DataValidationError | None]:

@@ -101,6 +101,15 @@ class Cell:
 # --- reading text strictly ---------------------------------------------------------------------
 
 
+def stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is edited or replaced (None if it does not exist), for caches."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
 def decode(content: bytes, path: str) -> str:
     """UTF-8 text without a byte-order mark, or an error naming the line of the first bad byte."""
     if content.startswith(b"\xef\xbb\xbf"):
