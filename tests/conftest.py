@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,6 +70,12 @@ def write_rows(path: Path, rows: list[list[str]]) -> None:
     """Overwrite a CSV with rows."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m kzutils ARGS` from the project root and capture its output."""
+    return subprocess.run([sys.executable, "-m", "kzutils", *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})}, check=False)
 
 
 @pytest.fixture(scope="session")

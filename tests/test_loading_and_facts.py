@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +11,7 @@ import pytest
 import kzutils as kz
 from kzutils import data as kzdata
 from kzutils.facts import Printed, format_count, format_percent, format_points, winner_shares
-from conftest import ROOT, edit_cell
+from conftest import ROOT, edit_cell, run_cli
 
 
 def test_types_are_coerced() -> None:
@@ -130,11 +128,6 @@ def test_house_style_and_source_under_figure() -> None:
     kz.add_source(fig, ["crs2022reforms"])
     assert [t.get_text() for t in fig.texts] == ["Source: Congressional Research Service (2022)."]
     plt.close(fig)
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kzutils", *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, **(env or {})}, check=False)
 
 
 def test_cli_validate_ok() -> None:

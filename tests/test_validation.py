@@ -130,7 +130,7 @@ def test_pattern(data_copy: Path) -> None:
 def test_foreign_key(data_copy: Path) -> None:
     edit_cell(data_copy / "vote_results.csv", 6, "vote_id", "pres-2001")
     error = load_error(data_copy, "vote_results")
-    assert_names(error, "data/vote_results.csv", 6, "variant")
+    assert_names(error, "data/vote_results.csv", 6, "vote_id")  # the column at fault: no vote pres-2001 exists
     assert "does not exist in resource 'votes'" in str(error)
 
 

@@ -3,36 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from kzutils.data import find_data_dir, load, load_shapes, resource, resource_names
-from kzutils.validate import DataValidationError
+from kzutils.data import check_package, existing_folder, find_data_dir, resource
+from kzutils.validate import DataValidationError, summary
 
 
 def validate(data_dir: Path) -> int:
-    """Check every resource; one line each; non-zero exit with the error on bad data."""
-    for name in resource_names(data_dir):
+    """Check the whole package: one line per valid resource, then every problem found; 1 on bad data."""
+    sizes, error = check_package(data_dir)
+    for name, size in sizes.items():
         entry = resource(name, data_dir)
-        try:
-            size = len(load(name, data_dir)) if "schema" in entry else len(load_shapes(name, data_dir)["features"])
-        except DataValidationError as exc:
-            print(f"FAIL {name}: {exc}", file=sys.stderr)
-            return 1
         unit = "rows" if "schema" in entry else "features"
         print(f"ok   {name:<18} {size:>4} {unit:<8} {data_dir.name}/{entry['path']}")
+    if error is not None:
+        return fail(error)
     return 0
+
+
+def fail(error: DataValidationError) -> int:
+    """Print every problem of a validation error as the last lines of output; return the exit code 1."""
+    sys.stdout.flush()
+    print(f"FAIL: {summary(error)}", file=sys.stderr, flush=True)
+    return 1
 
 
 def facts(data_dir: Path) -> int:
     """Print every named fact with its value and source."""
     from kzutils.facts import all_facts
 
-    try:
-        named = all_facts(data_dir)
-    except DataValidationError as exc:
-        print(f"FAIL: {exc}", file=sys.stderr)
-        return 1
+    named = all_facts(data_dir)
     width = max(len(n) for n in named)
     for fact in named.values():
         where = f"row {fact.row}" if fact.row else "(several rows)"
@@ -82,6 +84,19 @@ def release_metadata(data_dir: Path, check: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; bad input ends in a message naming file, row and column, never a traceback."""
+    try:
+        return run(argv)
+    except DataValidationError as error:
+        return fail(error)
+    except Exception as error:  # a bug or an unforeseen input: one line, not a traceback
+        if os.environ.get("KZ_DEBUG"):
+            raise
+        print(f"kzutils: {type(error).__name__}: {error} (set KZ_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 2
+
+
+def run(argv: list[str] | None = None) -> int:
     """Parse arguments and run one command."""
     parser = argparse.ArgumentParser(prog="python -m kzutils", description=__doc__)
     parser.add_argument("--data", type=Path, default=None, help="data package folder (default: find data/)")
@@ -101,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     release_parser = commands.add_parser("release-metadata", help="write .zenodo.json from CITATION.cff")
     release_parser.add_argument("--check", action="store_true", help="only report whether it is up to date")
     args = parser.parse_args(argv)
-    data_dir = args.data.resolve() if args.data else find_data_dir()
+    data_dir = existing_folder(args.data, "--data") if args.data else find_data_dir()
     if args.command == "validate":
         return validate(data_dir)
     if args.command == "facts":

@@ -5,10 +5,15 @@ pages whose text changed. So a build is made clean (every notebook re-executed) 
 notebook reads has changed since the last successful build -- the data package, the bibliography,
 kzutils itself or the book's configuration -- and after any failed build, so that a failing cell
 fails every build, not only the one that first ran it.
+
+The data are validated before anything runs: bad data stops the build with the validator's message as
+its last lines. One build at a time writes an output folder: a second one waits for the first's lock.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -16,9 +21,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 STAMP = ".kz-inputs.sha256"
+LOCK = "_build.lock"
 STRICT_FLAGS = ("-W", "-n", "--keep-going")
 
 
@@ -85,6 +91,13 @@ def build(book: Path, out: Path, data_dir: Path, builder: str = "html", extra: S
     """Build the book into `out/_build`, clean when inputs changed or the last build failed; return the exit code."""
     if edition not in EDITIONS:
         raise ValueError(f"edition must be one of {EDITIONS}, not {edition!r}")
+    from kzutils.data import check_package
+    from kzutils.validate import summary
+
+    error = check_package(data_dir)[1]
+    if error is not None:
+        print(f"kzutils build: nothing was built. {summary(error)}", file=sys.stderr, flush=True)
+        return 1
     if edition == "student":
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder) / "_config.yml"
@@ -93,7 +106,37 @@ def build(book: Path, out: Path, data_dir: Path, builder: str = "html", extra: S
     return _build(book, out, data_dir, builder, extra)
 
 
+def lock_files(out: Path) -> list[Path]:
+    """The lock of `out`, after the lock of every build folder that holds it (outermost first)."""
+    return [*(folder.parent / LOCK for folder in reversed(out.parents) if folder.name == "_build"), out / LOCK]
+
+
+@contextlib.contextmanager
+def exclusive(out: Path) -> Iterator[None]:
+    """Hold the build locks of `out`; while another build holds one, say so and wait for it."""
+    with contextlib.ExitStack() as stack:
+        for path in lock_files(out):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = stack.enter_context(path.open("a+", encoding="utf-8"))
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                print(f"kzutils build: another build ({handle.read().strip() or 'unknown'}) holds {path}; "
+                      "waiting for it to finish", flush=True)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.truncate(0)
+            handle.write(f"pid {os.getpid()}\n")
+            handle.flush()
+        yield
+
+
 def _build(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[str]) -> int:
+    with exclusive(out):
+        return _build_locked(book, out, data_dir, builder, extra)
+
+
+def _build_locked(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[str]) -> int:
     current = fingerprint(input_files(book, data_dir))
     build_dir = out / "_build"  # where jupyter-book writes; `out` itself may be the book folder
     if needs_clean_build(build_dir, current) and build_dir.exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
@@ -13,27 +14,35 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from kzutils import bib
+from kzutils.descriptor import check_descriptor
 from kzutils.validate import (
+    BAD,
     Cell,
     DataValidationError,
-    HEADER,
+    Table,
     check_foreign_key,
     check_header,
     check_sources,
     check_sums,
     check_unique,
+    combine,
+    decode,
     parse_cell,
+    raise_all,
+    stamp,
+    text_problem,
     to_frame,
 )
 
 DESCRIPTOR = "datapackage.json"
 ENV_DATA_DIR = "KZ_DATA_DIR"
+DOCUMENTATION = (".md", ".txt")  # files in data/ that need no entry in the descriptor (a README)
 
 
 def find_data_dir(start: Path | None = None) -> Path:
     """Locate `data/`: $KZ_DATA_DIR, else the nearest `data/` above `start` (default: cwd)."""
     if os.environ.get(ENV_DATA_DIR):
-        return Path(os.environ[ENV_DATA_DIR]).resolve()
+        return existing_folder(Path(os.environ[ENV_DATA_DIR]), f"${ENV_DATA_DIR}")
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "data" / DESCRIPTOR).is_file():
@@ -41,30 +50,47 @@ def find_data_dir(start: Path | None = None) -> Path:
     packaged = Path(__file__).resolve().parents[2] / "data"
     if (packaged / DESCRIPTOR).is_file():
         return packaged
-    raise FileNotFoundError(f"no data/{DESCRIPTOR} above {here}; set ${ENV_DATA_DIR}")
+    raise DataValidationError(here, None, None, f"no data/{DESCRIPTOR} here or above; set ${ENV_DATA_DIR}")
+
+
+def existing_folder(folder: Path, given_by: str) -> Path:
+    """The folder, resolved, if it exists; else a clear error naming what gave it."""
+    if not folder.is_dir():
+        raise DataValidationError(folder, None, None, f"the data folder given by {given_by} does not exist")
+    return folder.resolve()
 
 
 def _resolve(data_dir: Path | str | None) -> Path:
-    return Path(data_dir).resolve() if data_dir is not None else find_data_dir()
+    return existing_folder(Path(data_dir), "the caller") if data_dir is not None else find_data_dir()
 
 
-def _stamp(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return stat.st_mtime_ns, stat.st_size
+def _read_text(path: Path, label: str, what: str = "the file listed in datapackage.json") -> str:
+    """A file's text, strictly UTF-8; a clear error if it is missing or not UTF-8."""
+    if not path.is_file():
+        raise DataValidationError(label, None, None, f"{what} does not exist")
+    return decode(path.read_bytes(), label)
+
+
+def _parse_json(text: str, label: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataValidationError(label, None, None, f"not valid JSON at character {exc.colno}: {exc.msg}",
+                                  line=exc.lineno) from None
 
 
 def read_descriptor(data_dir: Path | str | None = None) -> dict[str, Any]:
-    """Return the parsed `datapackage.json`."""
+    """Return the parsed `datapackage.json`, after checking its structure."""
     path = _resolve(data_dir) / DESCRIPTOR
-    return _read_descriptor_cached(path, _stamp(path))
+    return _read_descriptor_cached(path, stamp(path))
 
 
 @functools.lru_cache(maxsize=8)
-def _read_descriptor_cached(path: Path, _stamp: tuple[int, int]) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataValidationError(path, HEADER, "-", f"not valid JSON: {exc}") from None
+def _read_descriptor_cached(path: Path, _stamp: tuple[int, int, int] | None) -> dict[str, Any]:
+    label = _label(path.parent, path)
+    descriptor = _parse_json(_read_text(path, label, "the package descriptor"), label)
+    raise_all(check_descriptor(descriptor, label))
+    return descriptor
 
 
 def resource_names(data_dir: Path | str | None = None) -> list[str]:
@@ -91,12 +117,26 @@ def bibliography_path(data_dir: Path | str | None = None) -> Path:
     return (folder / read_descriptor(folder)["bibliography"]).resolve()
 
 
+def dependencies(name: str, data_dir: Path | str | None = None) -> list[Path]:
+    """Every file that the validated table `name` depends on: its CSV, the tables its rules refer to, the
+    descriptor and the bibliography."""
+    folder = _resolve(data_dir)
+    names, queue = [], [name]
+    while queue:
+        current = queue.pop()
+        if current in names:
+            continue
+        names.append(current)
+        entry = resource(current, folder)
+        queue += [f["reference"]["resource"] for f in entry.get("schema", {}).get("foreignKeys", [])]
+        queue += [r["onlyWhere"]["resource"] for r in entry.get("sumsTo", []) if "onlyWhere" in r]
+    return [folder / DESCRIPTOR, bibliography_path(folder), *(folder / resource(n, folder)["path"] for n in names)]
+
+
 def load(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     """Return resource `name` as a typed DataFrame, validated against its schema."""
     folder = _resolve(data_dir)
-    files = [folder / DESCRIPTOR, folder / resource(name, folder)["path"], bibliography_path(folder)]
-    stamps = tuple(_stamp(f) for f in files)
-    return _load_cached(folder, name, stamps).copy()
+    return _validated(folder, name)[1].copy()
 
 
 def load_all(data_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
@@ -105,12 +145,24 @@ def load_all(data_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
     return {name: load(name, folder) for name in table_names(folder)}
 
 
+def _validated(folder: Path, name: str) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """Parsed records and frame of one table, cached until any file it depends on changes."""
+    stamps = tuple(stamp(f) for f in dependencies(name, folder))
+    return _load_cached(folder, name, stamps)
+
+
 @functools.lru_cache(maxsize=64)
-def _load_cached(folder: Path, name: str, _stamps: tuple[Any, ...]) -> pd.DataFrame:
+def _load_cached(folder: Path, name: str, _stamps: tuple[Any, ...]) -> tuple[list[dict[str, Any]], pd.DataFrame]:
     entry = resource(name, folder)
-    records = _parse_records(folder, entry)
-    _check_table(folder, entry, records)
-    return to_frame(records, entry["schema"]["fields"])
+    if "schema" not in entry:
+        raise KeyError(f"resource {name!r} is not a table; use load_shapes")
+    table = _parse_records(folder, entry)
+    try:
+        _check_table(folder, entry, table)
+    except DataValidationError as error:  # a table this one refers to, or the bibliography, is itself bad
+        table.problems += error.problems
+    raise_all(table.problems)
+    return table.records, to_frame(table.records, entry["schema"]["fields"])
 
 
 def load_shapes(name: str, data_dir: Path | str | None = None) -> dict[str, Any]:
@@ -119,73 +171,153 @@ def load_shapes(name: str, data_dir: Path | str | None = None) -> dict[str, Any]
     entry = resource(name, folder)
     path = folder / entry["path"]
     label = _label(folder, path)
-    if not path.is_file():
-        raise DataValidationError(label, HEADER, "-", "the file listed in datapackage.json does not exist")
-    content = path.read_bytes()
+    text = _read_text(path, label)
     algorithm, _, expected = entry["hash"].partition(":")
-    actual = hashlib.new(algorithm, content).hexdigest()
+    actual = hashlib.new(algorithm, path.read_bytes()).hexdigest()
     if actual != expected:
-        raise DataValidationError(label, HEADER, "-", f"{algorithm} is {actual}, but datapackage.json records "
+        raise DataValidationError(label, None, None, f"{algorithm} is {actual}, but datapackage.json records "
                                   f"{expected}: regenerate the file with its script or update the record")
-    shapes = json.loads(content)
-    for number, feature in enumerate(shapes.get("features", []), start=1):
-        if not feature.get("properties", {}).get("name"):
-            raise DataValidationError(label, number, "name", "feature has no name")
+    shapes = _parse_json(text, label)
+    raise_all(_shape_problems(shapes, label))
     return shapes
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    if not path.is_file():
-        raise DataValidationError(path, HEADER, "-", "the file listed in datapackage.json does not exist")
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
+def _shape_problems(shapes: Any, label: str) -> list[DataValidationError]:
+    """What keeps a GeoJSON FeatureCollection from drawing: a wrong type, a feature without name or geometry."""
+    def fail(key: str, problem: str) -> DataValidationError:
+        return DataValidationError(label, None, key, problem, label="key")
+
+    if not isinstance(shapes, dict) or shapes.get("type") != "FeatureCollection":
+        return [fail("type", "the file must be a GeoJSON FeatureCollection")]
+    features = shapes.get("features")
+    if not isinstance(features, list) or not features:
+        return [fail("features", "a FeatureCollection needs a non-empty list of features")]
+    problems = []
+    for number, feature in enumerate(features):
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        name = properties.get("name") if isinstance(properties, dict) else None
+        if not isinstance(name, str) or not name:
+            problems.append(fail(f"features[{number}].properties.name", "feature has no name"))
+        elif text_problem(name):
+            problems.append(fail(f"features[{number}].properties.name", str(text_problem(name))))
+        if not isinstance(geometry, dict) or not geometry.get("type") or not isinstance(geometry.get("coordinates"), list):
+            problems.append(fail(f"features[{number}].geometry", "feature has no geometry type and coordinates"))
+    return problems
+
+
+def _read_rows(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (starting line, cells) of every row, read strictly."""
+    reader = csv.reader(io.StringIO(_read_text(path, label), newline=""), strict=True)
+    rows, line = [], 1
+    try:
+        for row in reader:
+            rows.append((line, row))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataValidationError(label, None, None, f"not valid CSV: {exc}", line=reader.line_num) from None
     if not rows:
-        raise DataValidationError(path, HEADER, "-", "the file is empty")
-    return rows[0], rows[1:]
+        raise DataValidationError(label, None, None, "the file is empty; it needs a header and rows")
+    return rows[0][1], rows[1:]
 
 
-def _parse_records(folder: Path, entry: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _parse_records(folder: Path, entry: Mapping[str, Any]) -> Table:
     path = folder / entry["path"]
     label = _label(folder, path)
     fields = entry["schema"]["fields"]
-    header, rows = _read_rows(path)
-    check_header(header, fields, label)
-    records = []
-    for number, row in enumerate(rows, start=1):
+    header, rows = _read_rows(path, label)
+    table = Table(label, [], [line for line, _ in rows], check_header(header, fields, label))
+    if table.problems:
+        return table
+    if not rows:
+        table.problems.append(DataValidationError(label, None, None, "the table has a header but no rows"))
+    for number, (line, row) in enumerate(rows, start=1):
         if len(row) != len(header):
-            raise DataValidationError(
-                label, number, header[min(len(row), len(header)) - 1],
-                f"row has {len(row)} cells but the header has {len(header)}",
-            )
-        records.append(
-            {f["name"]: parse_cell(raw, f, Cell(label, number, f["name"])) for f, raw in zip(fields, row)}
-        )
-    return records
+            table.fail(number, header[min(len(row), len(header)) - 1] if row else header[0],
+                       f"row has {len(row)} cells but the header has {len(header)}")
+            table.records.append(dict.fromkeys(header, BAD))
+            continue
+        table.records.append({f["name"]: _parse(raw, f, Cell(label, number, f["name"], line), table)
+                              for f, raw in zip(fields, row)})
+    return table
 
 
-def _check_table(folder: Path, entry: Mapping[str, Any], records: list[dict[str, Any]]) -> None:
-    label = _label(folder, folder / entry["path"])
+def _parse(raw: str, field: Mapping[str, Any], cell: Cell, table: Table) -> Any:
+    """A parsed cell, or BAD after recording its problem in the table."""
+    try:
+        return parse_cell(raw, field, cell)
+    except DataValidationError as problem:
+        table.problems.append(problem)
+        return BAD
+
+
+def _check_table(folder: Path, entry: Mapping[str, Any], table: Table) -> None:
     schema = entry["schema"]
     key = schema.get("primaryKey")
     if key:
-        check_unique(records, [key] if isinstance(key, str) else key, label)
+        check_unique(table, [key] if isinstance(key, str) else key)
     for foreign in schema.get("foreignKeys", []):
         target = foreign["reference"]
         target_keys = _keys_of(folder, target["resource"], target["fields"])
-        check_foreign_key(records, foreign["fields"], target_keys, target["resource"], label)
-    for rule in entry.get("sumsTo", []):
+        check_foreign_key(table, foreign["fields"], target_keys, target["resource"])
+    for rule in entry.get("sumsTo", []) if not table.problems else []:  # sums of partly unreadable rows mislead
         condition = rule.get("onlyWhere")
         only = _keys_of(folder, condition["resource"], rule["groupBy"], condition["field"]) if condition else None
-        check_sums(records, rule["field"], rule["groupBy"], rule["total"], rule["tolerance"], label, only)
+        check_sums(table, rule["field"], rule["groupBy"], rule["total"], rule["tolerance"], only)
     for field in schema["fields"]:
         if field.get("bibtexKey"):
-            check_sources(records, field["name"], bib.keys(bibliography_path(folder)), label)
+            check_sources(table, field["name"], bib.keys(bibliography_path(folder)))
 
 
 def _keys_of(folder: Path, name: str, fields: list[str], true_field: str | None = None) -> set[tuple[Any, ...]]:
-    """Key tuples of another resource's rows (only rows whose boolean `true_field` is true, if given)."""
-    rows = _parse_records(folder, resource(name, folder))
+    """Key tuples of another (validated) resource's rows (only rows whose boolean `true_field` is true, if given)."""
+    rows, _ = _validated(folder, name)
     return {tuple(r[f] for f in fields) for r in rows if true_field is None or r[true_field]}
+
+
+def undescribed_files(data_dir: Path | str | None = None) -> list[DataValidationError]:
+    """A problem for every file in data/ that the descriptor does not describe (documentation excepted)."""
+    folder = _resolve(data_dir)
+    listed = {DESCRIPTOR, *(r["path"] for r in read_descriptor(folder)["resources"])}
+    return [DataValidationError(_label(folder, path), None, None, "this file is not described in datapackage.json; "
+                                "add a resource for it or move it out of data/")
+            for path in sorted(folder.rglob("*")) if path.is_file() and not _hidden(path.relative_to(folder))
+            and path.relative_to(folder).as_posix() not in listed and path.suffix.lower() not in DOCUMENTATION]
+
+
+def _hidden(relative: Path) -> bool:
+    """Dot-files and dot-folders (editor and system files) are never data."""
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def check_package(data_dir: Path | str | None = None) -> tuple[dict[str, int], DataValidationError | None]:
+    """Rows (or features) of every valid resource, and one error carrying every problem of the package."""
+    folder = _resolve(data_dir)
+    problems: list[DataValidationError] = []
+    sizes: dict[str, int] = {}
+    try:
+        read_descriptor(folder)
+        bib.read(bibliography_path(folder))
+    except DataValidationError as error:
+        problems.append(error)
+    if problems and not _descriptor_ok(folder):
+        return sizes, combine(problems)
+    problems += undescribed_files(folder)
+    for entry in read_descriptor(folder)["resources"]:
+        try:
+            sizes[entry["name"]] = (len(load(entry["name"], folder)) if "schema" in entry
+                                    else len(load_shapes(entry["name"], folder)["features"]))
+        except DataValidationError as error:
+            problems.append(error)
+    return sizes, combine(problems)
+
+
+def _descriptor_ok(folder: Path) -> bool:
+    try:
+        read_descriptor(folder)
+    except DataValidationError:
+        return False
+    return True
 
 
 def _label(folder: Path, path: Path) -> str:
@@ -220,6 +352,9 @@ def data_dictionary(data_dir: Path | str | None = None) -> pd.DataFrame:
                      for name, value in constraints.items() if name != "required"]
             if field.get("bibtexKey"):
                 rules.append("a key of book/references.bib")
+            if field.get("calendarPeriod"):
+                bounds = field["calendarPeriod"]
+                rules.append(f"a real year, month or day from {bounds['minimum']} to {bounds['maximum']}")
             rows.append({
                 "resource": entry["name"],
                 "file": entry["path"],

@@ -5,71 +5,183 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
 HEADER = 0  # "row" used for problems with the header line itself
+SHOWN = 50  # problems printed in full; the rest are counted
 
 
 class DataValidationError(ValueError):
-    """Bad data: the message names the file, the row and the column."""
+    """Bad data: the message names the file, and the row and the column where they exist."""
 
-    def __init__(self, path: Path | str, row: int, column: str, problem: str) -> None:
+    def __init__(self, path: Path | str, row: int | None, column: str | None, problem: str,
+                 line: int | None = None, label: str = "column") -> None:
         self.path = str(path)
         self.row = row
         self.column = column
         self.problem = problem
+        self.line = line if line is not None or row is None else row + 1
+        self.label = label
+        self.others: list[DataValidationError] = []
         super().__init__(self.describe())
 
     def describe(self) -> str:
-        """Return the one-line message a reader sees."""
-        where = "header (line 1)" if self.row == HEADER else f"row {self.row} (line {self.row + 1})"
-        return f"{self.path}: {where}, column '{self.column}': {self.problem}"
+        """Return the one-line message for this problem alone."""
+        parts = []
+        if self.row == HEADER:
+            parts.append(f"header (line {self.line})")
+        elif self.row is not None:
+            parts.append(f"row {self.row} (line {self.line})")
+        elif self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column is not None:
+            parts.append(f"{self.label} '{self.column}'")
+        return ": ".join([self.path, *([", ".join(parts)] if parts else []), self.problem])
+
+    @property
+    def problems(self) -> list[DataValidationError]:
+        """This problem and every other one found in the same run."""
+        return [self, *self.others]
+
+    def __str__(self) -> str:
+        return report(self.problems)
+
+
+def report(problems: Sequence[DataValidationError], shown: int = SHOWN) -> str:
+    """One line per problem, the first `shown` of them, then a count of the rest."""
+    lines = [p.describe() for p in problems[:shown]]
+    if len(problems) > shown:
+        lines.append(f"... and {len(problems) - shown} more problems (fix these and run again)")
+    return "\n".join(lines)
+
+
+def summary(error: DataValidationError) -> str:
+    """A count of the problems, then one line per problem (capped)."""
+    count = len(error.problems)
+    return f"{count} problem{'s' if count > 1 else ''} in the data:\n{error}"
+
+
+def combine(problems: Iterable[DataValidationError]) -> DataValidationError | None:
+    """One error carrying every distinct problem (the first one's fields), or None if there are none."""
+    unique = list({p.describe(): p for e in problems for p in e.problems}.values())
+    if not unique:
+        return None
+    first = DataValidationError(unique[0].path, unique[0].row, unique[0].column, unique[0].problem,
+                                unique[0].line, unique[0].label)
+    first.others = unique[1:]
+    return first
+
+
+def raise_all(problems: Iterable[DataValidationError]) -> None:
+    """Raise every problem at once, if there are any."""
+    error = combine(problems)
+    if error is not None:
+        raise error
 
 
 @dataclass(frozen=True)
 class Cell:
-    """Where a raw value sits: file, 1-based data row, column name."""
+    """Where a raw value sits: file, 1-based data row, column name, line in the file."""
 
     path: str
     row: int
     column: str
+    line: int | None = None
 
     def fail(self, problem: str) -> DataValidationError:
         """Build the error for a problem found in this cell."""
-        return DataValidationError(self.path, self.row, self.column, problem)
+        return DataValidationError(self.path, self.row, self.column, problem, self.line)
+
+
+# --- reading text strictly ---------------------------------------------------------------------
+
+
+def stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is edited or replaced (None if it does not exist), for caches."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
+def decode(content: bytes, path: str) -> str:
+    """UTF-8 text without a byte-order mark, or an error naming the line of the first bad byte."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        raise DataValidationError(path, None, None, "the file starts with a byte-order mark (BOM); "
+                                  "save it as UTF-8 without BOM", line=1)
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        raise DataValidationError(path, None, None, f"byte 0x{content[exc.start]:02x} is not UTF-8 ({exc.reason}); "
+                                  "save the file as UTF-8", line=line) from None
+
+
+def text_problem(text: str) -> str | None:
+    """Why a piece of text cannot be published: control characters or mojibake; None if it is clean."""
+    for char in text:
+        if char != "\n" and (unicodedata.category(char) in {"Cc", "Cs", "Co"} or char in "\ufeff\ufffd"):
+            return f"value {text!r} holds the character U+{ord(char):04X} ({unicodedata.name(char, 'a control character')})"
+    import ftfy
+    import ftfy.badness
+
+    if ftfy.badness.is_bad(text):
+        return (f"value {text!r} looks like mis-decoded text (mojibake; perhaps {ftfy.fix_text(text)!r}); "
+                "re-save the file as UTF-8")
+    return None
 
 
 # --- parsing one raw string by Table Schema type -------------------------------------------
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
-def _parse_integer(raw: str) -> int:
-    if not raw.lstrip("-").isdigit():
-        raise ValueError("is not a whole number")
-    return int(raw)
+
+def _ungroup(raw: str, group: str | None) -> str:
+    """Remove a declared thousands separator, only where it separates groups of three digits."""
+    if not group or group not in raw:
+        return raw
+    whole, dot, fraction = raw.partition(".")
+    if not re.fullmatch(rf"[+-]?[0-9]{{1,3}}({re.escape(group)}[0-9]{{3}})+", whole):
+        raise ValueError(f"has the separator {group!r} in the wrong places")
+    return whole.replace(group, "") + dot + fraction
 
 
-def _parse_number(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError("is not a number") from None
+def _parse_integer(raw: str, group: str | None = None) -> int:
+    plain = _ungroup(raw, group)
+    if not _INTEGER.fullmatch(plain):
+        raise ValueError("is not a whole number written in digits 0-9")
+    return int(plain)
+
+
+def _parse_number(raw: str, group: str | None = None) -> float:
+    plain = _ungroup(raw, group)
+    if not _NUMBER.fullmatch(plain):
+        raise ValueError("is not a number written in digits 0-9 with '.' as the decimal point")
+    value = float(plain)
     if not math.isfinite(value):
         raise ValueError("is not a finite number")
     return value
 
 
-def _parse_date(raw: str) -> dt.date:
+def _parse_date(raw: str, group: str | None = None) -> dt.date:
     try:
-        return dt.date.fromisoformat(raw)
+        if _DATE.fullmatch(raw):
+            return dt.date.fromisoformat(raw)
     except ValueError:
-        raise ValueError("is not a date in YYYY-MM-DD form") from None
+        pass
+    raise ValueError("is not a date in YYYY-MM-DD form")
 
 
-def _parse_boolean(raw: str) -> bool:
+def _parse_boolean(raw: str, group: str | None = None) -> bool:
     lowered = raw.lower()
     if lowered in {"true", "yes", "1"}:
         return True
@@ -78,11 +190,23 @@ def _parse_boolean(raw: str) -> bool:
     raise ValueError("is not true or false")
 
 
-def _parse_string(raw: str) -> str:
+def _parse_string(raw: str, group: str | None = None) -> str:
     return raw
 
 
-PARSERS: Mapping[str, Callable[[str], Any]] = {
+def period_start(raw: str) -> dt.date:
+    """The first day of a period written YYYY, YYYY-MM or YYYY-MM-DD; ValueError if it is no real period."""
+    match = _PERIOD.fullmatch(raw)
+    if not match:
+        raise ValueError("is not a period written YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError("is not a real calendar period") from None
+
+
+PARSERS: Mapping[str, Callable[..., Any]] = {
     "integer": _parse_integer,
     "number": _parse_number,
     "date": _parse_date,
@@ -107,14 +231,19 @@ def parse_cell(raw: str, field: Mapping[str, Any], cell: Cell) -> Any:
         return None
     if raw != raw.strip():
         raise cell.fail(f"value {raw!r} has leading or trailing spaces")
+    problem = text_problem(raw)
+    if problem:
+        raise cell.fail(problem)
     kind = field.get("type", "string")
     try:
-        value = PARSERS[kind](raw)
+        value = PARSERS[kind](raw, field.get("groupChar"))
     except KeyError:
         raise cell.fail(f"the schema names an unknown type {kind!r}") from None
     except ValueError as exc:
         raise cell.fail(f"value {raw!r} {exc}") from None
     _check_constraints(value, raw, kind, constraints, cell)
+    if "calendarPeriod" in field:
+        _check_period(raw, field["calendarPeriod"], cell)
     return value
 
 
@@ -132,87 +261,108 @@ def _check_constraints(value: Any, raw: str, kind: str, constraints: Mapping[str
         raise cell.fail(f"value {raw!r} is above the maximum {constraints['maximum']}")
 
 
+def _check_period(raw: str, bounds: Mapping[str, str], cell: Cell) -> None:
+    try:
+        start = period_start(raw)
+    except ValueError as exc:
+        raise cell.fail(f"value {raw!r} {exc}") from None
+    if start < _parse_date(bounds["minimum"]) or start > _parse_date(bounds["maximum"]):
+        raise cell.fail(f"period {raw!r} is outside {bounds['minimum']} to {bounds['maximum']}")
+
+
 # --- whole-table rules -------------------------------------------------------------------------
 
 
-def check_header(header: Sequence[str], fields: Sequence[Mapping[str, Any]], path: str) -> None:
+class Bad:
+    """Marks a cell that failed to parse, so that table rules skip its row."""
+
+    def __repr__(self) -> str:
+        return "<bad cell>"
+
+
+BAD = Bad()
+
+
+@dataclass
+class Table:
+    """Parsed rows of one CSV, the file line where each row starts, and the problems found so far."""
+
+    path: str
+    records: list[dict[str, Any]]
+    lines: list[int]
+    problems: list[DataValidationError] = dataclass_field(default_factory=list)
+
+    def fail(self, row: int, column: str, problem: str) -> None:
+        """Record a problem in a data row (1-based)."""
+        self.problems.append(DataValidationError(self.path, row, column, problem, self.lines[row - 1]))
+
+    def rows(self, columns: Sequence[str]) -> Iterable[tuple[int, tuple[Any, ...]]]:
+        """(row number, values of `columns`) for every row whose cells in those columns parsed."""
+        for row, record in enumerate(self.records, start=1):
+            values = tuple(record[c] for c in columns)
+            if not any(v is BAD for v in values):
+                yield row, values
+
+
+def check_header(header: Sequence[str], fields: Sequence[Mapping[str, Any]], path: str) -> list[DataValidationError]:
     """The CSV header must list exactly the schema's fields, in order."""
     expected = [f["name"] for f in fields]
-    for name in expected:
-        if name not in header:
-            raise DataValidationError(path, HEADER, name, "this column is missing")
-    for name in header:
-        if name not in expected:
-            raise DataValidationError(path, HEADER, name, "this column is not in the schema")
-    if list(header) != expected:
-        raise DataValidationError(path, HEADER, header[0], f"columns must be in schema order {expected}")
+    problems = [DataValidationError(path, HEADER, name, "this column is missing") for name in expected
+                if name not in header]
+    problems += [DataValidationError(path, HEADER, name, "this column is not in the schema") for name in header
+                 if name not in expected]
+    if not problems and list(header) != expected:
+        problems.append(DataValidationError(path, HEADER, header[0], f"columns must be in schema order {expected}"))
+    return problems
 
 
-def check_unique(records: Sequence[Mapping[str, Any]], key: Sequence[str], path: str) -> None:
+def check_unique(table: Table, key: Sequence[str]) -> None:
     """No two rows may share a primary key."""
     seen: dict[tuple[Any, ...], int] = {}
-    for row, record in enumerate(records, start=1):
-        value = tuple(record[k] for k in key)
+    for row, value in table.rows(key):
         if value in seen:
-            raise DataValidationError(
-                path, row, key[-1], f"primary key {dict(zip(key, value))} repeats row {seen[value]}"
-            )
-        seen[value] = row
+            table.fail(row, key[-1], f"primary key {dict(zip(key, value))} repeats row {seen[value]}")
+        seen.setdefault(value, row)
 
 
-def check_foreign_key(
-    records: Sequence[Mapping[str, Any]],
-    fields: Sequence[str],
-    target_keys: set[tuple[Any, ...]],
-    target_name: str,
-    path: str,
-) -> None:
-    """Every row's key must exist in the referenced resource."""
-    for row, record in enumerate(records, start=1):
-        value = tuple(record[f] for f in fields)
-        if value not in target_keys:
-            raise DataValidationError(
-                path, row, fields[-1], f"{dict(zip(fields, value))} does not exist in resource '{target_name}'"
-            )
+def check_foreign_key(table: Table, fields: Sequence[str], target_keys: set[tuple[Any, ...]],
+                      target_name: str) -> None:
+    """Every row's key must exist in the referenced resource; the message names the first column at fault."""
+    for row, value in table.rows(fields):
+        if value in target_keys:
+            continue
+        column = fields[-1]
+        for depth in range(1, len(fields)):
+            if not any(key[:depth] == value[:depth] for key in target_keys):
+                column = fields[depth - 1]
+                break
+        table.fail(row, column, f"{dict(zip(fields, value))} does not exist in resource '{target_name}'")
 
 
-def check_sums(
-    records: Sequence[Mapping[str, Any]],
-    field: str,
-    group_by: Sequence[str],
-    total: float,
-    tolerance: float,
-    path: str,
-    only_groups: set[tuple[Any, ...]] | None = None,
-) -> None:
+def check_sums(table: Table, field: str, group_by: Sequence[str], total: float, tolerance: float,
+               only_groups: set[tuple[Any, ...]] | None = None) -> None:
     """Within each group (or each of `only_groups`) the field must add up to `total` within `tolerance`."""
     sums: dict[tuple[Any, ...], float] = {}
     rows: dict[tuple[Any, ...], list[int]] = {}
-    for row, record in enumerate(records, start=1):
-        group = tuple(record[g] for g in group_by)
-        if record[field] is None or (only_groups is not None and group not in only_groups):
+    for row, (value, *group_values) in table.rows([field, *group_by]):
+        group = tuple(group_values)
+        if value is None or (only_groups is not None and group not in only_groups):
             continue
-        sums[group] = sums.get(group, 0.0) + record[field]
+        sums[group] = sums.get(group, 0.0) + value
         rows.setdefault(group, []).append(row)
     for group, value in sums.items():
         if abs(value - total) > tolerance:
             label = dict(zip(group_by, (str(g) for g in group)))
-            raise DataValidationError(
-                path,
-                rows[group][-1],
-                field,
-                f"shares of {label} (rows {rows[group][0]}-{rows[group][-1]}) add up to "
-                f"{value:.2f}, not {total} within {tolerance}",
-            )
+            table.fail(rows[group][-1], field, f"shares of {label} (rows {rows[group][0]}-{rows[group][-1]}) add up "
+                       f"to {value:.2f}, not {total} within {tolerance}")
 
 
-def check_sources(records: Sequence[Mapping[str, Any]], column: str, known: Iterable[str], path: str) -> None:
+def check_sources(table: Table, column: str, known: Iterable[str]) -> None:
     """Every row's source must be a key of the bibliography."""
     known_keys = set(known)
-    for row, record in enumerate(records, start=1):
-        key = record[column]
+    for row, (key,) in table.rows([column]):
         if key not in known_keys:
-            raise DataValidationError(path, row, column, f"source key {key!r} is not in the bibliography")
+            table.fail(row, column, f"source key {key!r} is not in the bibliography")
 
 
 def to_frame(records: Sequence[Mapping[str, Any]], fields: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
