@@ -21,6 +21,16 @@ def validate(data_dir: Path) -> int:
             return 1
         unit = "rows" if "schema" in entry else "features"
         print(f"ok   {name:<18} {size:>4} {unit:<8} {data_dir.name}/{entry['path']}")
+    from kzutils import bib
+    from kzutils.data import bibliography_path
+
+    path = bibliography_path(data_dir)
+    try:
+        bib.check_entries(path)
+    except DataValidationError as exc:
+        print(f"FAIL bibliography: {exc}", file=sys.stderr)
+        return 1
+    print(f"ok   {'bibliography':<18} {len(bib.keys(path)):>4} entries  {path.parent.name}/{path.name}")
     return 0
 
 

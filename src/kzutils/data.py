@@ -179,7 +179,9 @@ def _check_table(folder: Path, entry: Mapping[str, Any], records: list[dict[str,
         check_sums(records, rule["field"], rule["groupBy"], rule["total"], rule["tolerance"], label, only)
     for field in schema["fields"]:
         if field.get("bibtexKey"):
-            check_sources(records, field["name"], bib.keys(bibliography_path(folder)), label)
+            bibliography = bibliography_path(folder)
+            bib.check_entries(bibliography)
+            check_sources(records, field["name"], bib.keys(bibliography), label)
 
 
 def _keys_of(folder: Path, name: str, fields: list[str], true_field: str | None = None) -> set[tuple[Any, ...]]:
