@@ -106,7 +106,6 @@ def test_anchor_documents_point_at_documents() -> None:
         assert not url or not bib.is_bare_homepage(url), key
 
 
-@pytest.mark.skip(reason="PENDING-UPGRADES")
 def test_no_data_row_rests_on_a_copy_or_encyclopedia() -> None:
     """Every weak (syndicated or encyclopedia) source a data row names is marked `upgrade = {not found: ...}`."""
     entries = bib.read(BIB).entries
@@ -117,17 +116,24 @@ def test_no_data_row_rests_on_a_copy_or_encyclopedia() -> None:
                 assert bib.is_unupgradable(entries[key]), f"{name}: {key} is {kinds[key]} and not marked"
 
 
-@pytest.mark.skip(reason="PENDING-UPGRADES")
 def test_row_on_an_unmarked_copy_is_rejected(sources_copy: Path) -> None:
-    key = next(k for k, e in bib.read(BIB).entries.items()
-               if e.fields["kind"] == "syndicated" and not bib.is_unupgradable(e))
+    key = first_key_of_kind("syndicated")
+    path = sources_copy / "book" / "references.bib"
     edit_cell(sources_copy / "data" / "votes.csv", 1, "source", key)
+    kz.load("votes", sources_copy / "data")  # marked `upgrade = {not found: ...}`: allowed
+    edit_entry(path, key, lambda t: re.sub(r",\n  upgrade = \{.*?\}(?=\n|,)", "", t, flags=re.S))
     with pytest.raises(kz.DataValidationError) as caught:
         kz.load("votes", sources_copy / "data")
     assert caught.value.row == 1 and caught.value.column == "source" and "syndicated" in str(caught.value)
 
 
-@pytest.mark.skip(reason="PENDING-UPGRADES")
+def test_upgrade_mark_must_say_not_found(sources_copy: Path) -> None:
+    path = sources_copy / "book" / "references.bib"
+    edit_entry(path, first_key_of_kind("syndicated"), lambda t: t.replace("upgrade = {not found:", "upgrade = {maybe:"))
+    with pytest.raises(bib.BibliographyError, match="field 'upgrade'"):
+        bib.check_entries(path)
+
+
 def test_marked_copies_are_listed() -> None:
     listed = bib.not_upgraded(BIB)
     assert list(listed.columns) == ["key", "publisher", "origin", "searched"]

@@ -91,6 +91,11 @@ def _field(entry: Entry, name: str) -> str:
     return _LATEX_BRACES.sub("", entry.fields.get(name, "")).strip()
 
 
+def _plain(text: str) -> str:
+    """BibTeX-escaped text as a reader sees it (\\% -> %, \\& -> &, ...)."""
+    return re.sub(r"\\([%$&#_])", r"\1", text)
+
+
 def is_bare_homepage(url: str) -> bool:
     """True for a site's front page (no path beyond "/" and no query), which documents nothing."""
     parts = urlsplit(url)
@@ -158,7 +163,7 @@ def not_upgraded(path: Path) -> pd.DataFrame:
     """The entries marked `upgrade = {not found: ...}`: key, publisher, original outlet and what was searched."""
     rows = [
         {"key": key, "publisher": _field(e, "publisher"), "origin": _field(e, "origin"),
-         "searched": NOT_FOUND.sub("", _field(e, "upgrade")).lstrip(" :")}
+         "searched": _plain(NOT_FOUND.sub("", _field(e, "upgrade")).lstrip(" :"))}
         for key, e in read(path).entries.items() if is_unupgradable(e)
     ]
     return pd.DataFrame(rows, columns=["key", "publisher", "origin", "searched"])
@@ -182,3 +187,36 @@ def chapter_kinds(pages: Mapping[str, Path], path: Path) -> pd.DataFrame:
         rows.append({"chapter": title, **counts, "total": total, "state sources": state,
                      "state share (%)": round(100 * state / total, 1) if total else 0.0})
     return pd.DataFrame(rows, columns=["chapter", *KINDS, "total", "state sources", "state share (%)"])
+
+
+def chapter_pages(book: Path) -> dict[str, Path]:
+    """The book's chapters in table-of-contents order, as {title: path} (titles from each page's `# ` heading)."""
+    import yaml
+
+    toc = yaml.safe_load((Path(book) / "_toc.yml").read_text(encoding="utf-8"))
+    files: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("file", "")).startswith("chapters/"):
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    pages: dict[str, Path] = {}
+    for name in files:
+        page = Path(book) / f"{name}.md"
+        heading = re.search(r"^# (.+)$", page.read_text(encoding="utf-8"), re.M)
+        pages[_LATEX_BRACES.sub("", heading.group(1)).strip() if heading else name] = page
+    return pages
+
+
+def default_path() -> Path:
+    """The book's own bibliography (the one `data/datapackage.json` names)."""
+    from kzutils.data import bibliography_path
+
+    return bibliography_path()

@@ -182,6 +182,7 @@ def _check_table(folder: Path, entry: Mapping[str, Any], records: list[dict[str,
             bibliography = bibliography_path(folder)
             bib.check_entries(bibliography)
             check_sources(records, field["name"], bib.keys(bibliography), label)
+            bib.check_strong_sources(records, field["name"], bibliography, label)
 
 
 def _keys_of(folder: Path, name: str, fields: list[str], true_field: str | None = None) -> set[tuple[Any, ...]]:
