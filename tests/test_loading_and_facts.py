@@ -134,7 +134,7 @@ def test_cli_validate_ok() -> None:
     done = run_cli("validate")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert [line.split()[1] for line in lines] == kz.resource_names()
+    assert [line.split()[1] for line in lines] == [*kz.resource_names(), "bibliography"]
     assert all(line.startswith("ok") for line in lines)
 
 

@@ -20,6 +20,11 @@ def validate(data_dir: Path) -> int:
         print(f"ok   {name:<18} {size:>4} {unit:<8} {data_dir.name}/{entry['path']}")
     if error is not None:
         return fail(error)
+    from kzutils import bib
+    from kzutils.data import bibliography_path
+
+    path = bibliography_path(data_dir)
+    print(f"ok   {'bibliography':<18} {len(bib.keys(path)):>4} entries  {path.parent.name}/{path.name}")
     return 0
 
 

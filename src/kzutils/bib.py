@@ -1,15 +1,19 @@
-"""Read `book/references.bib` strictly: its keys, and a short credit line per entry for figures."""
+"""Read and check `book/references.bib` strictly: keys, credit lines for figures, the kind of every source
+(who is speaking), the rules every entry follows, and the per-chapter count of citations by kind."""
 
 from __future__ import annotations
 
 import functools
 import re
 from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
 
-from pybtex.database import BibliographyData, parse_string
+import pandas as pd
+from pybtex.database import BibliographyData, Entry, parse_string
 from pybtex.exceptions import PybtexError
 
-from kzutils.validate import DataValidationError, decode, raise_all, stamp, text_problem
+from kzutils.validate import DataValidationError, Table, decode, raise_all, stamp, text_problem
 
 _LATEX_BRACES = re.compile(r"[{}]")
 _ENTRY = re.compile(r"^\s*@\s*(\w+)\s*[{(]\s*([^,\s]+)\s*,", re.M)
@@ -70,3 +74,185 @@ def credit(path: Path, key: str) -> str:
     else:
         who = fields.get("organization") or fields.get("publisher") or fields.get("institution") or key
     return f"{_LATEX_BRACES.sub('', who)} ({fields.get('year', 'n.d.')})"
+
+
+# --- who is speaking: the kind of every source ---------------------------------------------------
+
+KINDS: dict[str, str] = {
+    "official": "official body (government, commission, court, parliament, president's office)",
+    "state-media": "Kazakh state-owned or state-aligned media",
+    "independent-media": "independent national or international media",
+    "wire": "international wire agency",
+    "foreign-state-media": "media owned or funded by a foreign state",
+    "intl-org": "international organisation or observer mission",
+    "ngo": "NGO or human-rights group",
+    "academic": "think tank or academic",
+    "encyclopedia": "encyclopedia",
+    "syndicated": "syndicated copy or aggregator",
+}
+"""The fixed vocabulary of the `kind` field, with a reader's label for each kind."""
+
+STATE_KINDS: tuple[str, ...] = ("state-media", "official", "foreign-state-media")
+"""Kinds through which a state speaks: counted together in the per-chapter summary."""
+
+WEAK_KINDS: tuple[str, ...] = ("syndicated", "encyclopedia")
+"""Kinds a data row may rest on only when the entry is marked as not upgradable (`upgrade = {not found: ...}`)."""
+
+NOT_FOUND = re.compile(r"^\s*not[ -]found\b", re.I)
+CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+
+
+class BibliographyError(DataValidationError):
+    """A bibliography entry breaks a rule: the message names the file, the entry (and its line) and the field."""
+
+    def __init__(self, path: Path | str, key: str, field: str, problem: str, line: int | None = None) -> None:
+        self.key = key
+        self.field = field
+        super().__init__(path, None, key, f"field '{field}': {problem}", line=line, label="entry")
+
+
+def _field(entry: Entry, name: str) -> str:
+    return _LATEX_BRACES.sub("", entry.fields.get(name, "")).strip()
+
+
+def _plain(text: str) -> str:
+    """BibTeX-escaped text as a reader sees it (\\% -> %, \\& -> &, ...)."""
+    return re.sub(r"\\([%$&#_])", r"\1", text)
+
+
+def is_bare_homepage(url: str) -> bool:
+    """True for a site's front page (no path beyond "/" and no query), which documents nothing."""
+    parts = urlsplit(url)
+    return parts.path.strip("/") == "" and not parts.query
+
+
+def is_unupgradable(entry: Entry) -> bool:
+    """True if the entry is marked `upgrade = {not found: ...}`: no original could be read."""
+    return bool(NOT_FOUND.match(_field(entry, "upgrade")))
+
+
+def check_entries(path: Path) -> None:
+    """Every entry has a kind from KINDS, a publisher, an origin if syndicated, and no bare-homepage URL."""
+    problems = [BibliographyError(_label(path), key, field, problem, line)
+                for key, entry, line in _entries_with_lines(path) for field, problem in entry_problems(entry)]
+    if problems:
+        problems[0].others = problems[1:]
+        raise problems[0]
+
+
+def _label(path: Path) -> str:
+    return f"{Path(path).parent.name}/{Path(path).name}"
+
+
+def _entries_with_lines(path: Path) -> list[tuple[str, Entry, int | None]]:
+    lines = entry_lines(Path(path).read_text(encoding="utf-8"))
+    return [(key, entry, lines.get(key.lower(), [None])[0]) for key, entry in read(path).entries.items()]
+
+
+def entry_problems(entry: Entry) -> list[tuple[str, str]]:
+    """(field, problem) for every rule of the vocabulary that one entry breaks."""
+    kind, upgrade, url = _field(entry, "kind"), _field(entry, "upgrade"), _field(entry, "url")
+    problems = []
+    if kind not in KINDS:
+        problems.append(("kind", "is missing" if not kind else f"value {kind!r} is not one of {list(KINDS)}"))
+    if not _field(entry, "publisher"):
+        problems.append(("publisher", "is missing"))
+    if kind == "syndicated" and not _field(entry, "origin"):
+        problems.append(("origin", "a syndicated copy must name its original outlet"))
+    if url and is_bare_homepage(url):
+        problems.append(("url", f"{url!r} is a bare homepage, not the document read"))
+    if upgrade and not NOT_FOUND.match(upgrade):
+        problems.append(("upgrade", f"value {upgrade!r} must start with 'not found:'"))
+    if upgrade and kind not in WEAK_KINDS:
+        problems.append(("upgrade", f"only {list(WEAK_KINDS)} entries are marked for upgrade"))
+    return problems
+
+
+def check_strong_sources(table: Table, column: str, path: Path) -> None:
+    """No data row may rest on a syndicated copy or encyclopedia unless the entry is marked not upgradable."""
+    entries = read(path).entries
+    for row, (key,) in table.rows([column]):
+        entry = entries.get(key)
+        if entry is not None and _field(entry, "kind") in WEAK_KINDS and not is_unupgradable(entry):
+            table.fail(row, column, f"source {key!r} is a {_field(entry, 'kind')} entry: cite the original, or "
+                       "mark the entry `upgrade = {not found: <what was searched>}`")
+
+
+def kinds(path: Path) -> dict[str, str]:
+    """The kind of every entry, by key."""
+    return {key: _field(entry, "kind") for key, entry in read(path).entries.items()}
+
+
+def sources_table(path: Path) -> pd.DataFrame:
+    """One row per entry: key, kind, publisher and (for copies) original outlet, sorted by kind then key."""
+    rows = [
+        {"key": key, "kind": _field(e, "kind"), "publisher": _field(e, "publisher"), "origin": _field(e, "origin")}
+        for key, e in read(path).entries.items()
+    ]
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    frame = pd.DataFrame(rows, columns=["key", "kind", "publisher", "origin"])
+    return frame.sort_values(["kind", "key"], key=lambda s: s.map(order) if s.name == "kind" else s.str.lower(),
+                             ignore_index=True)
+
+
+def not_upgraded(path: Path) -> pd.DataFrame:
+    """The entries marked `upgrade = {not found: ...}`: key, publisher, original outlet and what was searched."""
+    rows = [
+        {"key": key, "publisher": _field(e, "publisher"), "origin": _field(e, "origin"),
+         "searched": _plain(NOT_FOUND.sub("", _field(e, "upgrade")).lstrip(" :"))}
+        for key, e in read(path).entries.items() if is_unupgradable(e)
+    ]
+    return pd.DataFrame(rows, columns=["key", "publisher", "origin", "searched"])
+
+
+def cited_keys(text: str) -> list[str]:
+    """Every key cited by a `{cite}`-family role in a MyST page, once per citation."""
+    return [key.strip() for found in CITE_ROLE.finditer(text) for key in found.group(1).split(",") if key.strip()]
+
+
+def chapter_kinds(pages: Mapping[str, Path], path: Path) -> pd.DataFrame:
+    """Citations per kind for each page (`{cite}` roles counted once per key cited), with a state-sources
+    column (state-media + official + foreign-state-media) and its share of the page's citations."""
+    by_key = kinds(path)
+    rows = []
+    for title, page in pages.items():
+        cited = cited_keys(Path(page).read_text(encoding="utf-8"))
+        counts = {kind: sum(1 for key in cited if by_key.get(key) == kind) for kind in KINDS}
+        total = len(cited)
+        state = sum(counts[k] for k in STATE_KINDS)
+        rows.append({"chapter": title, **counts, "total": total, "state sources": state,
+                     "state share (%)": round(100 * state / total, 1) if total else 0.0})
+    return pd.DataFrame(rows, columns=["chapter", *KINDS, "total", "state sources", "state share (%)"])
+
+
+def chapter_pages(book: Path) -> dict[str, Path]:
+    """The book's chapters in table-of-contents order, as {title: path} (titles from each page's `# ` heading)."""
+    import yaml
+
+    toc = yaml.safe_load((Path(book) / "_toc.yml").read_text(encoding="utf-8"))
+    files: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("file", "")).startswith("chapters/"):
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    pages: dict[str, Path] = {}
+    for name in files:
+        page = Path(book) / f"{name}.md"
+        heading = re.search(r"^# (.+)$", page.read_text(encoding="utf-8"), re.M)
+        pages[_LATEX_BRACES.sub("", heading.group(1)).strip() if heading else name] = page
+    return pages
+
+
+def default_path() -> Path:
+    """The book's own bibliography (the one `data/datapackage.json` names)."""
+    from kzutils.data import bibliography_path
+
+    return bibliography_path()

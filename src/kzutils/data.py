@@ -266,7 +266,10 @@ def _check_table(folder: Path, entry: Mapping[str, Any], table: Table) -> None:
         check_sums(table, rule["field"], rule["groupBy"], rule["total"], rule["tolerance"], only)
     for field in schema["fields"]:
         if field.get("bibtexKey"):
-            check_sources(table, field["name"], bib.keys(bibliography_path(folder)))
+            bibliography = bibliography_path(folder)
+            bib.check_entries(bibliography)
+            check_sources(table, field["name"], bib.keys(bibliography))
+            bib.check_strong_sources(table, field["name"], bibliography)
 
 
 def _keys_of(folder: Path, name: str, fields: list[str], true_field: str | None = None) -> set[tuple[Any, ...]]:
@@ -298,6 +301,7 @@ def check_package(data_dir: Path | str | None = None) -> tuple[dict[str, int], D
     try:
         read_descriptor(folder)
         bib.read(bibliography_path(folder))
+        bib.check_entries(bibliography_path(folder))
     except DataValidationError as error:
         problems.append(error)
     if problems and not _descriptor_ok(folder):
