@@ -107,8 +107,12 @@ class BibliographyError(DataValidationError):
 
     def __init__(self, path: Path | str, key: str, field: str, problem: str, line: int | None = None) -> None:
         self.key = key
-        self.field = field
-        super().__init__(path, None, key, f"field '{field}': {problem}", line=line, label="entry")
+        super().__init__(path, None, field, problem, line=line)
+
+    def describe(self) -> str:
+        """Return the one-line message a reader sees."""
+        where = f"line {self.line}, " if self.line is not None else ""
+        return f"{self.path}: {where}entry '{self.key}', field '{self.column}': {self.problem}"
 
 
 def _field(entry: Entry, name: str) -> str:

@@ -71,10 +71,16 @@ def combine(problems: Iterable[DataValidationError]) -> DataValidationError | No
     unique = list({p.describe(): p for e in problems for p in e.problems}.values())
     if not unique:
         return None
-    first = DataValidationError(unique[0].path, unique[0].row, unique[0].column, unique[0].problem,
-                                unique[0].line, unique[0].label)
+    first = _clone(unique[0])  # keeps a subclass's own message (e.g. a bibliography entry's)
     first.others = unique[1:]
     return first
+
+
+def _clone(error: DataValidationError) -> DataValidationError:
+    twin = type(error).__new__(type(error))
+    twin.__dict__.update(error.__dict__)
+    twin.args = error.args
+    return twin
 
 
 def raise_all(problems: Iterable[DataValidationError]) -> None:
