@@ -149,8 +149,9 @@ def _label(path: Path) -> str:
 
 
 def _entries_with_lines(path: Path) -> list[tuple[str, Entry, int | None]]:
+    entries = read(path).entries  # first: a missing or broken file gets its own clear message
     lines = entry_lines(Path(path).read_text(encoding="utf-8"))
-    return [(key, entry, lines.get(key.lower(), [None])[0]) for key, entry in read(path).entries.items()]
+    return [(key, entry, lines.get(key.lower(), [None])[0]) for key, entry in entries.items()]
 
 
 def entry_problems(entry: Entry) -> list[tuple[str, str]]:
