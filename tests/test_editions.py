@@ -21,7 +21,7 @@ from kzutils import meta
 from kzutils import notebooks as nb
 from kzutils.build import build
 from kzutils.ledger import glue_uses, ledger
-from conftest import BOOK, DATA, ROOT
+from conftest import BOOK, DATA, ROOT, missing_system_tool
 
 CHAPTER_PAGES = sorted(p for p in (BOOK / "chapters").glob("*.md"))
 
@@ -97,7 +97,7 @@ def test_a_new_version_in_citation_cff_makes_the_next_build_clean(project_copy: 
 
 
 def test_notebook_copies_are_generated_and_current() -> None:
-    repo = meta.citation()["repository-code"]
+    repo = meta.repository_url()
     assert nb.out_of_date(BOOK, ROOT / "notebooks", repo) == [], "run `make notebooks`"
     assert {p.stem for p in CHAPTER_PAGES} <= {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
 
@@ -193,7 +193,9 @@ def pdf_text(built_copy) -> tuple[str, Path]:
     """The PDF book built from a copy of the HTML build (same execution cache), as text."""
     missing = [tool for tool in ("xelatex", "latexmk", "pdftotext") if shutil.which(tool) is None]
     if missing:
-        pytest.fail(f"PDF tools missing: {missing}; `make test` installs them (see Makefile tex-deps)")
+        missing_system_tool(f"PDF tools missing: {missing}; `make test` installs them as root (Makefile tex-deps), "
+                            "or: apt-get install --no-install-recommends texlive-xetex texlive-latex-extra "
+                            "texlive-fonts-recommended latexmk fonts-freefont-otf poppler-utils")
     out = built_copy("pdf")
     assert build(BOOK, out, DATA, builder="pdflatex") == 0
     pdf = out / "_build" / "latex" / "kazakhstan-in-transition.pdf"
