@@ -14,7 +14,8 @@ STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 UV_VERSION := 0.13.9
 
-.PHONY: book test check validate facts clean pdf student notebooks release lock tex-deps browser-deps axe-deps
+.PHONY: book test check validate facts clean pdf student notebooks release lock tex-deps browser-deps axe-deps \
+        system-packages
 
 # The book's runtime (requirements.txt) and kzutils; the tests' extras (requirements-test.txt) on top.
 $(STAMP): requirements.txt pyproject.toml
@@ -95,6 +96,9 @@ define system-deps
 	  echo "  sudo apt-get install --no-install-recommends $(3)"; \
 	fi
 endef
+
+system-packages:  # the Debian packages of the PDF tests, for an installer (.github/workflows/pages.yml)
+	@echo $(TEX_PACKAGES)
 
 tex-deps:
 	$(call system-deps,TeX (xelatex/latexmk/pdftotext) is,command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v pdftotext >/dev/null,$(TEX_PACKAGES))
