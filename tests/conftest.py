@@ -6,6 +6,8 @@ import csv
 import os
 import re
 import shutil
+import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,29 @@ def built_copy(built_book: Path, tmp_path_factory: pytest.TempPathFactory):
         return target
 
     return make
+
+
+def squash(text: str) -> str:
+    """Text compared across HTML and PDF: one kind of quote and dash, no hyphenation, single spaces."""
+    text = unicodedata.normalize("NFC", text)
+    for fancy, plain in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'"), ("–", "-"), ("—", "-"), ("\u00ad", "")):
+        text = text.replace(fancy, plain)
+    text = re.sub(r"-\n", "-", text)
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="session")
+def pdf_text(built_copy) -> tuple[str, Path]:
+    """The PDF book built from a copy of the HTML build (same execution cache), as `pdftotext -layout` text."""
+    from kzutils.build import build
+
+    missing = [tool for tool in ("xelatex", "latexmk", "pdftotext") if shutil.which(tool) is None]
+    if missing:
+        missing_system_tool(f"PDF tools missing: {missing}; `make test` installs them as root (Makefile tex-deps), "
+                            "or: apt-get install --no-install-recommends texlive-xetex texlive-latex-extra "
+                            "texlive-fonts-recommended latexmk fonts-freefont-otf poppler-utils")
+    out = built_copy("pdf")
+    assert build(BOOK, out, DATA, builder="pdflatex") == 0
+    pdf = out / "_build" / "latex" / "kazakhstan-in-transition.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text, pdf

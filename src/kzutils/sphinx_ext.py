@@ -10,8 +10,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from kzutils import build as kzbuild
 from kzutils import meta
@@ -106,6 +108,22 @@ def drop_repeated_scripts(app: Sphinx, pagename: str, templatename: str, context
     context["script_files"] = unique
 
 
+class ExerciseTextInItsBox(SphinxPostTransform):
+    """LaTeX only: unwrap the section that sphinx-exercise puts around an exercise's or a solution's text.
+    Jupyter Book's LaTeX layout moves every section of the root page to the page's end, which left the
+    introduction's exercise boxes empty in the PDF with their text after them."""
+
+    default_priority = 600  # before sphinx_jupyterbook_latex's LatexRootDocPostTransforms (700)
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        from sphinx_exercise.nodes import is_extension_node
+
+        for section in list(self.document.findall(nodes.section)):
+            if is_extension_node(section.parent):
+                section.replace_self(section.children)
+
+
 def book_data_dir(app: Sphinx) -> Path:
     """The data package the book reads: $KZ_DATA_DIR, else the nearest `data/` above the book's folder."""
     return find_data_dir(Path(app.srcdir))
@@ -161,6 +179,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", fresh_inputs, priority=100)  # first: it may empty the build folder
     app.connect("config-inited", repository_settings)
     app.connect("build-finished", record_fresh_inputs)
+    app.add_post_transform(ExerciseTextInItsBox)
     app.connect("source-read", remove_solutions)
     app.connect("source-read", add_cite_box)
     app.connect("html-page-context", drop_repeated_scripts, priority=1000)  # after the themes add theirs
