@@ -23,6 +23,7 @@ from kzutils.build import release_epoch
 from conftest import BOOK, DATA, ROOT, edit_cell, read_rows
 
 FAKE_REPO = "https://github.com/example-owner/example-book"  # a test value, never published
+PLACEHOLDER = "/".join(["kz-transition-book", "kazakhstan-transition"])  # the invented address once used
 REPOSITORY_HOSTS = ("github.com", "gitlab.com", "mybinder.org", "colab.research.google.com", "executablebooks")
 
 
@@ -33,10 +34,11 @@ def pages(out: Path) -> dict[str, str]:
             if "_static" not in p.parts and "_sources" not in p.parts}
 
 
-def set_repository(project: Path, url: str) -> None:
-    """Set CITATION.cff's repository-code in a project copy."""
+def set_repository(project: Path, url: str | None) -> None:
+    """Set (or with None, remove) CITATION.cff's repository-code in a project copy."""
     cff = project / "CITATION.cff"
-    cff.write_text(cff.read_text(encoding="utf-8") + f'repository-code: "{url}"\n', encoding="utf-8")
+    text = re.sub(r"(?m)^repository-code:.*\n", "", cff.read_text(encoding="utf-8"))
+    cff.write_text(text + (f'repository-code: "{url}"\n' if url else ""), encoding="utf-8")
 
 
 # --- one repository setting, unset today --------------------------------------------------------------------
@@ -49,21 +51,27 @@ def test_no_placeholder_or_invented_repository_url_anywhere() -> None:
         if path.suffix in {".png", ".pdf", ".geojson"} or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        assert "kz-transition-book/kazakhstan-transition" not in text, name
+        assert PLACEHOLDER not in text, name
 
 
 def test_the_repository_is_one_setting_in_citation_cff() -> None:
-    assert meta.repository_url() is None, "the book has no public repository yet: leave repository-code unset"
+    repo = meta.repository_url()  # unset while the book has no public home (README, "Publishing the book")
     assert "url" not in meta.citation(), "CITATION.cff's `url` would be a second place for the address"
-    assert "url" not in (BOOK / "_config.yml").read_text(encoding="utf-8").split("repository:")[1].split("\n\n")[0]
-    assert "homepage" not in json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
-    assert "related_identifiers" not in meta.zenodo_metadata()
+    config = (BOOK / "_config.yml").read_text(encoding="utf-8")
+    assert "url:" not in config.split("repository:")[1].split("\n\n")[0], "_config.yml must not hold the URL"
+    assert "repository_url" not in config
+    assert json.loads((DATA / "datapackage.json").read_text(encoding="utf-8")).get("homepage") == repo
+    identifiers = meta.zenodo_metadata().get("related_identifiers", [])
+    assert [i["identifier"] for i in identifiers] == ([repo] if repo else [])
 
 
-def test_without_a_repository_citations_and_notebooks_have_no_url(tmp_path: Path) -> None:
-    assert "http" not in meta.chapter_reference("Background", "chapters/background")
-    assert "url" not in meta.chapter_bibtex("Background", "chapters/background")
-    assert "url" not in meta.book_bibtex()
+def test_without_a_repository_citations_and_notebooks_have_no_url(project_copy: Path) -> None:
+    set_repository(project_copy, None)
+    data = project_copy / "data"
+    assert meta.repository_url(data) is None
+    assert "http" not in meta.chapter_reference("Background", "chapters/background", data)
+    assert "url" not in meta.chapter_bibtex("Background", "chapters/background", data)
+    assert "url" not in meta.book_bibtex(data)
     notebook = nb.to_notebook(BOOK, BOOK / "intro.md", None)
     text = nb.render(notebook)
     assert "clone" not in text and "google.colab" not in text and "open it in Colab" not in text
@@ -156,6 +164,8 @@ def test_built_pages_show_the_licence_and_the_buttons_asked_for(built_book: Path
 
 @pytest.mark.build
 def test_no_repository_links_while_none_is_configured(built_book: Path) -> None:
+    if meta.repository_url():
+        pytest.skip("a repository is configured: test_a_configured_repository_adds_every_link covers the links")
     for name, raw in pages(built_book).items():
         header = raw.split('class="bd-article"', 1)[0]  # theme buttons; the article may cite web pages
         assert not [host for host in REPOSITORY_HOSTS if host in header], f"{name}: repository or launch link"
