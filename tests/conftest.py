@@ -111,7 +111,7 @@ def squash(text: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pdf_text(built_copy) -> tuple[str, Path]:
+def pdf_text(request: pytest.FixtureRequest) -> tuple[str, Path]:
     """The PDF book built from a copy of the HTML build (same execution cache), as `pdftotext -layout` text."""
     from kzutils.build import build
 
@@ -120,7 +120,7 @@ def pdf_text(built_copy) -> tuple[str, Path]:
         missing_system_tool(f"PDF tools missing: {missing}; `make test` installs them as root (Makefile tex-deps), "
                             "or: apt-get install --no-install-recommends texlive-xetex texlive-latex-extra "
                             "texlive-fonts-recommended latexmk fonts-freefont-otf poppler-utils")
-    out = built_copy("pdf")
+    out = request.getfixturevalue("built_copy")("pdf")  # only once the tools are known to be there
     assert build(BOOK, out, DATA, builder="pdflatex") == 0
     pdf = out / "_build" / "latex" / "kazakhstan-in-transition.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
