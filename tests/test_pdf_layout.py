@@ -36,6 +36,8 @@ def test_returned_frames_and_series_become_list_tables() -> None:
     text = output_table(dates)
     assert "2022\\-01\\-05" in text and "00:00" not in text and "\\<b\\>x\\<\\/b\\>" in text
     assert "First 10 of 100 rows" in output_table(pd.DataFrame({"n": range(100)}))
+    pivot = pd.DataFrame({"date": ["d1"], "vote": ["v1"], "final": [69.4]}).set_index(["date", "vote"])
+    assert "* - date\n  - vote\n  - final" in output_table(pivot)
 
 
 def test_every_page_with_exercises_is_found() -> None:

@@ -83,7 +83,7 @@ def output_table(data: pd.DataFrame | pd.Series) -> str | None:
     """A DataFrame or Series that a cell returns, as the book's MyST list-table for the PDF (its index kept as
     leading columns unless it is a plain row number; long outputs cut like pandas' own text); None if it cannot."""
     frame = data.to_frame() if isinstance(data, pd.Series) else data
-    if isinstance(frame.columns, pd.MultiIndex) or isinstance(frame.index, pd.MultiIndex):
+    if isinstance(frame.columns, pd.MultiIndex):
         return None
     plain_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
     try:
