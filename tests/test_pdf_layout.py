@@ -99,8 +99,10 @@ def test_solution_tables_are_tables_in_the_pdf(pdf_text: tuple[str, Path]) -> No
     tex = pdf_text[1].with_suffix(".tex").read_text(encoding="utf-8")
     solutions = re.findall(r"\\begin\{sphinxadmonition\}\{note\}\{Solution to.*?\\end\{sphinxadmonition\}", tex, re.S)
     assert solutions, "no solutions in the PDF"
-    dumps = [s[:120] for s in solutions
-             if re.search(r"\\begin\{sphinxuseclass\}\{cell_output\}\s*\\begin\{sphinxVerbatim", s)
-             and re.search(r"dtype: |\[\d+ rows x \d+ columns\]|^\S+\s{2,}\S+\s{2,}\S+", s, re.M)]
+    outputs = [(s[:60], out) for s in solutions for out in re.findall(
+        r"\\begin\{sphinxuseclass\}\{cell_output\}\s*\\begin\{sphinxVerbatim\}[^\n]*\n(.*?)\\end\{sphinxVerbatim\}", s, re.S)]
+    # pandas' text: "dtype: ..." under a Series, "[n rows x m columns]", or columns aligned by runs of spaces.
+    dumps = [title for title, out in outputs
+             if re.search(r"dtype: |\[\d+ rows x \d+ columns\]", out) or re.match(r"\s*\S+(\s{2,}\S+)+\s*\n.*\S\s{2,}\S", out)]
     assert not dumps, f"solutions print tables as monospaced text: {dumps}"
     assert any("longtable" in s for s in solutions), "no solution prints a table"
