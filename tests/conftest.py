@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 BOOK = ROOT / "book"
+
+
+def missing_system_tool(message: str) -> None:
+    """A test's system tool is missing: fail on CI (CI set), where `make test` installs it; skip elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} -- CI must run these tests", pytrace=False)
+    pytest.skip(message)
 
 
 ROOT_FILES = ("CITATION.cff",)
@@ -98,3 +106,29 @@ def built_copy(built_book: Path, tmp_path_factory: pytest.TempPathFactory):
         return target
 
     return make
+
+
+def squash(text: str) -> str:
+    """Text compared across HTML and PDF: one kind of quote and dash, no hyphenation, single spaces."""
+    text = unicodedata.normalize("NFC", text)
+    for fancy, plain in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'"), ("–", "-"), ("—", "-"), ("\u00ad", "")):
+        text = text.replace(fancy, plain)
+    text = re.sub(r"-\n", "-", text)
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="session")
+def pdf_text(request: pytest.FixtureRequest) -> tuple[str, Path]:
+    """The PDF book built from a copy of the HTML build (same execution cache), as `pdftotext -layout` text."""
+    from kzutils.build import build
+
+    missing = [tool for tool in ("xelatex", "latexmk", "pdftotext") if shutil.which(tool) is None]
+    if missing:
+        missing_system_tool(f"PDF tools missing: {missing}; `make test` installs them as root (Makefile tex-deps), "
+                            "or: apt-get install --no-install-recommends texlive-xetex texlive-latex-extra "
+                            "texlive-fonts-recommended latexmk fonts-freefont-otf poppler-utils")
+    out = request.getfixturevalue("built_copy")("pdf")  # only once the tools are known to be there
+    assert build(BOOK, out, DATA, builder="pdflatex") == 0
+    pdf = out / "_build" / "latex" / "kazakhstan-in-transition.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text, pdf

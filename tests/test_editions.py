@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 import subprocess
-import unicodedata
 from pathlib import Path
 
 import jsonschema
@@ -21,7 +20,7 @@ from kzutils import meta
 from kzutils import notebooks as nb
 from kzutils.build import build
 from kzutils.ledger import glue_uses, ledger
-from conftest import BOOK, DATA, ROOT
+from conftest import BOOK, DATA, ROOT, squash
 
 CHAPTER_PAGES = sorted(p for p in (BOOK / "chapters").glob("*.md"))
 
@@ -33,15 +32,6 @@ def toc_pages() -> list[str]:
 
 def title_of(page: Path) -> str:
     return re.search(r"^# (.+)$", page.read_text(encoding="utf-8"), re.M).group(1).strip()
-
-
-def squash(text: str) -> str:
-    """Text compared across HTML and PDF: one kind of quote and dash, no hyphenation, single spaces."""
-    text = unicodedata.normalize("NFC", text)
-    for fancy, plain in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'"), ("–", "-"), ("—", "-"), ("\u00ad", "")):
-        text = text.replace(fancy, plain)
-    text = re.sub(r"-\n", "-", text)
-    return " ".join(text.split())
 
 
 # --- citation metadata ---------------------------------------------------------------------------
@@ -97,7 +87,7 @@ def test_a_new_version_in_citation_cff_makes_the_next_build_clean(project_copy: 
 
 
 def test_notebook_copies_are_generated_and_current() -> None:
-    repo = meta.citation()["repository-code"]
+    repo = meta.repository_url()
     assert nb.out_of_date(BOOK, ROOT / "notebooks", repo) == [], "run `make notebooks`"
     assert {p.stem for p in CHAPTER_PAGES} <= {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
 
@@ -186,19 +176,6 @@ def test_student_edition_has_no_solutions(built_book: Path, built_copy) -> None:
 
 
 # --- PDF -----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def pdf_text(built_copy) -> tuple[str, Path]:
-    """The PDF book built from a copy of the HTML build (same execution cache), as text."""
-    missing = [tool for tool in ("xelatex", "latexmk", "pdftotext") if shutil.which(tool) is None]
-    if missing:
-        pytest.fail(f"PDF tools missing: {missing}; `make test` installs them (see Makefile tex-deps)")
-    out = built_copy("pdf")
-    assert build(BOOK, out, DATA, builder="pdflatex") == 0
-    pdf = out / "_build" / "latex" / "kazakhstan-in-transition.pdf"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return text, pdf
 
 
 @pytest.mark.build

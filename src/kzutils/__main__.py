@@ -59,7 +59,7 @@ def notebooks(data_dir: Path, book: Path, target: Path, check: bool) -> int:
     from kzutils import meta
     from kzutils import notebooks as nb
 
-    repo = meta.citation(data_dir)["repository-code"]
+    repo = meta.repository_url(data_dir)
     if check:
         stale = nb.out_of_date(book, target, repo)
         for name in stale:
@@ -73,18 +73,21 @@ def notebooks(data_dir: Path, book: Path, target: Path, check: bool) -> int:
 
 
 def release_metadata(data_dir: Path, check: bool) -> int:
-    """Write (or with check, compare) .zenodo.json from CITATION.cff."""
+    """Write (or with check, compare) .zenodo.json and datapackage.json's `created`/`homepage` from CITATION.cff."""
     from kzutils import meta
+    from kzutils.data import DESCRIPTOR
 
-    path = meta.project_root(data_dir) / ".zenodo.json"
-    text = meta.zenodo_json(data_dir)
+    generated = {meta.project_root(data_dir) / ".zenodo.json": meta.zenodo_json(data_dir),
+                 data_dir / DESCRIPTOR: meta.datapackage_json(data_dir)}
+    stale = [path for path, text in generated.items()
+             if not path.is_file() or path.read_text(encoding="utf-8") != text]
     if check:
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        for path in stale:
             print(f"{path} differs from CITATION.cff: run `python -m kzutils release-metadata`", file=sys.stderr)
-            return 1
-        return 0
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}")
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(generated[path], encoding="utf-8")
+        print(f"wrote {path}")
     return 0
 
 
@@ -118,7 +121,8 @@ def run(argv: list[str] | None = None) -> int:
     nb_parser.add_argument("--book", type=Path, default=Path("book"))
     nb_parser.add_argument("--to", type=Path, default=Path("notebooks"))
     nb_parser.add_argument("--check", action="store_true", help="only report copies that are out of date")
-    release_parser = commands.add_parser("release-metadata", help="write .zenodo.json from CITATION.cff")
+    release_parser = commands.add_parser(
+        "release-metadata", help="write .zenodo.json and datapackage.json's created and homepage from CITATION.cff")
     release_parser.add_argument("--check", action="store_true", help="only report whether it is up to date")
     args = parser.parse_args(argv)
     data_dir = existing_folder(args.data, "--data") if args.data else find_data_dir()

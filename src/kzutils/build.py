@@ -26,6 +26,7 @@ from typing import Iterable, Iterator, Sequence
 STAMP = ".kz-inputs.sha256"
 LOCK = "_build.lock"
 STRICT_FLAGS = ("-W", "-n", "--keep-going")
+MANAGED_ENV = "KZ_INPUTS_SHA256"  # tells kzutils.sphinx_ext that this build checked its inputs already
 
 
 def input_files(book: Path, data_dir: Path) -> list[Path]:
@@ -144,7 +145,7 @@ def _build_locked(book: Path, out: Path, data_dir: Path, builder: str, extra: Se
         shutil.rmtree(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     (build_dir / STAMP).unlink(missing_ok=True)
-    env = {**os.environ, "KZ_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "KZ_DATA_DIR": str(data_dir), MANAGED_ENV: current}
     # Matplotlib stamps SVG and PDF figures with the build date unless this is set; the release date keeps
     # rebuilds of the same sources byte-identical whatever format a chapter chooses.
     env.setdefault("SOURCE_DATE_EPOCH", release_epoch(data_dir))

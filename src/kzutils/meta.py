@@ -26,6 +26,12 @@ def citation(data_dir: Path | str | None = None) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in record.items()}
 
 
+def repository_url(data_dir: Path | str | None = None) -> str | None:
+    """The book's public repository (CITATION.cff `repository-code`), or None while it has none."""
+    url = citation(data_dir).get("repository-code")
+    return str(url).rstrip("/") if url else None
+
+
 def author_names(record: dict[str, Any]) -> list[str]:
     """Each author as printed in a reference: an entity's name or 'Family, Given'."""
     return [a.get("name") or f"{a['family-names']}, {a['given-names']}" for a in record["authors"]]
@@ -40,9 +46,16 @@ def authors_text(record: dict[str, Any]) -> str:
 def chapter_reference(title: str, docname: str, data_dir: Path | str | None = None) -> str:
     """A formatted reference to one chapter, with version and release date."""
     record = citation(data_dir)
-    url = f"{record['url']}/blob/main/book/{docname}.md"
+    repo = repository_url(data_dir)
+    where = f" {repo}/blob/main/book/{docname}.md" if repo else ""
     return (f"{authors_text(record)} ({record['date-released'][:4]}). \u201c{title}.\u201d In *{record['title']}*, "
-            f"version {record['version']}, released {record['date-released']}. {url}")
+            f"version {record['version']}, released {record['date-released']}.{where}")
+
+
+def url_field(data_dir: Path | str | None = None) -> list[str]:
+    """The BibTeX `url` line of the book's own entries: none while the book has no public repository."""
+    repo = repository_url(data_dir)
+    return [f"  url       = {{{repo}}},"] if repo else []
 
 
 def chapter_bibtex(title: str, docname: str, data_dir: Path | str | None = None) -> str:
@@ -56,7 +69,7 @@ def chapter_bibtex(title: str, docname: str, data_dir: Path | str | None = None)
         f"  booktitle = {{{{{record['title']}}}}},",
         f"  year      = {{{record['date-released'][:4]}}},",
         f"  edition   = {{Version {record['version']}, released {record['date-released']}}},",
-        f"  url       = {{{record['url']}}},",
+        *url_field(data_dir),
         "}",
     ])
 
@@ -70,7 +83,7 @@ def book_bibtex(data_dir: Path | str | None = None) -> str:
         f"  title     = {{{{{record['title']}}}}},",
         f"  year      = {{{record['date-released'][:4]}}},",
         f"  edition   = {{Version {record['version']}, released {record['date-released']}}},",
-        f"  url       = {{{record['url']}}},",
+        *url_field(data_dir),
         "}",
     ])
 
@@ -88,11 +101,29 @@ def zenodo_metadata(data_dir: Path | str | None = None) -> dict[str, Any]:
         "publication_date": record["date-released"],
         "license": record["license"].lower(),
         "keywords": record.get("keywords", []),
-        "related_identifiers": [{"identifier": record["repository-code"], "relation": "isSupplementTo",
-                                 "scheme": "url"}],
-    }
+    } | ({"related_identifiers": [{"identifier": repo, "relation": "isSupplementTo", "scheme": "url"}]}
+         if (repo := repository_url(data_dir)) else {})
 
 
 def zenodo_json(data_dir: Path | str | None = None) -> str:
     """The text of .zenodo.json, as written by `python -m kzutils release-metadata`."""
     return json.dumps(zenodo_metadata(data_dir), indent=2, ensure_ascii=False) + "\n"
+
+
+def datapackage_json(data_dir: Path | str | None = None) -> str:
+    """The text of data/datapackage.json with `created` and `homepage` taken from CITATION.cff."""
+    from kzutils.data import DESCRIPTOR
+
+    path = (Path(data_dir) if data_dir is not None else find_data_dir()) / DESCRIPTOR
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    record, repo = citation(data_dir), repository_url(data_dir)
+    synced = {"created": f"{record['date-released']}T00:00:00Z", **({"homepage": repo} if repo else {})}
+    ordered: dict[str, Any] = {}
+    for key, value in descriptor.items():
+        if key == "homepage":
+            continue
+        ordered[key] = synced.pop(key, value)
+        if key == "created":
+            ordered.update(synced)
+            synced = {}
+    return json.dumps(ordered | synced, indent=2, ensure_ascii=False) + "\n"

@@ -18,7 +18,8 @@ if "google.colab" in sys.modules:
 
 HEADER = ("*Generated from `book/{source}` by `python -m kzutils notebooks`; edit the book's source, not this "
           "file.* Run it from the repository's `notebooks/` folder after `pip install -r requirements.txt` and "
-          "`pip install -e .`, or open it in Colab, where the first cell fetches what it needs.")
+          "`pip install -e .`")
+HEADER_COLAB = ", or open it in Colab, where the first cell fetches what it needs."
 
 
 def notebook_sources(book: Path) -> list[Path]:
@@ -32,13 +33,14 @@ def notebook_name(source: Path) -> str:
     return source.stem + ".ipynb"
 
 
-def to_notebook(book: Path, source: Path, repo_url: str) -> nbformat.NotebookNode:
-    """The page as a notebook without outputs, with a provenance note and a Colab set-up cell first."""
+def to_notebook(book: Path, source: Path, repo_url: str | None) -> nbformat.NotebookNode:
+    """The page as a notebook without outputs, with a provenance note first and, when the book has a public
+    repository (`repo_url`), a Colab set-up cell that clones it."""
     notebook = jupytext.read(source)
-    notebook.cells[:0] = [
-        nbformat.v4.new_markdown_cell(HEADER.format(source=source.relative_to(book).as_posix())),
-        nbformat.v4.new_code_cell(COLAB_SETUP.format(repo=repo_url)),
-    ]
+    header = HEADER.format(source=source.relative_to(book).as_posix()) + (HEADER_COLAB if repo_url else ".")
+    notebook.cells[:0] = [nbformat.v4.new_markdown_cell(header)]
+    if repo_url:
+        notebook.cells.insert(1, nbformat.v4.new_code_cell(COLAB_SETUP.format(repo=repo_url)))
     for number, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{number}"  # stable ids keep regenerated files identical
         if cell.cell_type == "code":
@@ -52,7 +54,7 @@ def render(notebook: nbformat.NotebookNode) -> str:
     return json.dumps(nbformat.from_dict(notebook), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def export(book: Path, target: Path, repo_url: str) -> list[Path]:
+def export(book: Path, target: Path, repo_url: str | None) -> list[Path]:
     """Write every page's .ipynb into `target` (removing stale ones) and return the paths written."""
     target.mkdir(parents=True, exist_ok=True)
     written = []
@@ -65,7 +67,7 @@ def export(book: Path, target: Path, repo_url: str) -> list[Path]:
     return written
 
 
-def out_of_date(book: Path, target: Path, repo_url: str) -> list[str]:
+def out_of_date(book: Path, target: Path, repo_url: str | None) -> list[str]:
     """Names of notebooks in `target` that are missing, stale or extra compared with the book's pages."""
     expected = {notebook_name(s): render(to_notebook(book, s, repo_url)) for s in notebook_sources(book)}
     present = {p.name: p.read_text(encoding="utf-8") for p in target.glob("*.ipynb")} if target.is_dir() else {}

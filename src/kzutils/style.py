@@ -52,8 +52,12 @@ HOUSE_RC: dict[str, object] = {
 
 
 def use_house_style() -> None:
-    """Apply the house style to every figure made after this call."""
+    """Apply the house style to every figure made after this call, and print returned DataFrames as tables in
+    the PDF (kzutils.tables.use_book_tables)."""
+    from kzutils.tables import use_book_tables
+
     mpl.rcParams.update(HOUSE_RC)
+    use_book_tables()
 
 
 def source_line(keys: Iterable[str], data_dir: Path | str | None = None) -> str:

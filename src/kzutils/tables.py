@@ -77,3 +77,41 @@ def column_weights(cells: pd.DataFrame) -> list[int]:
 def show_table(frame: pd.DataFrame, formats: Mapping[str, Any] | None = None, caption: str | None = None) -> Table:
     """A table for the book, escaped for HTML and LaTeX, without the index, with optional formats and caption."""
     return Table(frame, formats, caption)
+
+
+def output_table(data: pd.DataFrame | pd.Series) -> str | None:
+    """A DataFrame or Series that a cell returns, as the book's MyST list-table for the PDF (its index kept as
+    leading columns unless it is a plain row number; long outputs cut like pandas' own text); None if it cannot."""
+    frame = data.to_frame() if isinstance(data, pd.Series) else data
+    if isinstance(frame.columns, pd.MultiIndex):
+        return None
+    plain_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    try:
+        frame = frame.reset_index(drop=plain_index)
+    except ValueError:  # the index's name is also a column's
+        return None
+    frame.columns = [str(c) for c in frame.columns]
+    if frame.columns.has_duplicates:
+        return None
+    caption = None
+    if len(frame) > pd.get_option("display.max_rows"):
+        caption = f"First {pd.get_option('display.min_rows')} of {len(frame)} rows"
+        frame = frame.head(pd.get_option("display.min_rows"))
+    dates = {c: "{:%Y-%m-%d}" for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])
+             and (frame[c].dropna() == frame[c].dropna().dt.normalize()).all()}
+    return Table(frame, formats=dates, caption=caption).to_markdown()
+
+
+def use_book_tables() -> None:
+    """In a notebook kernel, give every DataFrame or Series a cell returns a text/markdown form (`output_table`):
+    the PDF then prints it as a table, where it would print pandas' monospaced text; HTML keeps pandas' own."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["text/markdown"]
+    formatter.for_type(pd.DataFrame, output_table)
+    formatter.for_type(pd.Series, output_table)

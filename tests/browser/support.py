@@ -20,6 +20,8 @@ from typing import Iterator
 import pytest
 import yaml
 
+from conftest import missing_system_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -57,14 +59,11 @@ def copy_project(dest: Path) -> Path:
 
 
 def require_chromium() -> None:
-    """Skip (developer machine) or fail (CI) when Chromium is missing; fail when axe-core is missing."""
+    """Skip (developer machine) or fail (CI) when Chromium or axe-core is missing."""
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        message = f"Chromium not found at {CHROMIUM}: run `make browser-deps` (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message + " -- CI must run the browser tests", pytrace=False)
-        pytest.skip(message)
+        missing_system_tool(f"Chromium not found at {CHROMIUM}: run `make browser-deps` (apt-get install chromium)")
     if not AXE.is_file():
-        pytest.fail(f"axe-core not found at {AXE}: run `make browser-deps` (npm ci)", pytrace=False)
+        missing_system_tool(f"axe-core not found at {AXE}: run `make browser-deps` (npm ci)")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

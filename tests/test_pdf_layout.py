@@ -1,0 +1,108 @@
+"""The PDF keeps every exercise whole (its text inside its box) and prints the tables that solutions return
+as tables, not as pandas' monospaced text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kzutils.tables import output_table
+from conftest import BOOK
+
+EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[^\n]*\n(?P<body>.*?)^\1\s*$", re.M | re.S)
+
+
+def exercises(page_text: str) -> list[tuple[str, str]]:
+    """(label, first words of the text) of every exercise on a page, in order."""
+    found = []
+    for match in EXERCISE.finditer(page_text):
+        body = match.group("body")
+        label = re.search(r"^:label:\s*(\S+)", body, re.M)
+        text = " ".join(line for line in body.splitlines() if line.strip() and not line.startswith(":"))
+        found.append((label.group(1) if label else "", text))
+    return found
+
+
+def test_returned_frames_and_series_become_list_tables() -> None:
+    frame = pd.DataFrame({"year": [2019, 2022], "events": [3, 40]}).set_index("year")
+    table = output_table(frame)
+    assert table.startswith("```{list-table}") and "* - year\n  - events" in table and "  - 40" in table
+    counts = pd.Series({"reform": 18, "justice": 16}, name="count")
+    assert "* - reform\n  - 18" in output_table(counts)
+    dates = pd.DataFrame({"date": pd.to_datetime(["2022-01-05"]), "title": ["<b>x</b>"]})
+    text = output_table(dates)
+    assert "2022\\-01\\-05" in text and "00:00" not in text and "\\<b\\>x\\<\\/b\\>" in text
+    assert "First 10 of 100 rows" in output_table(pd.DataFrame({"n": range(100)}))
+    pivot = pd.DataFrame({"date": ["d1"], "vote": ["v1"], "final": [69.4]}).set_index(["date", "vote"])
+    assert "* - date\n  - vote\n  - final" in output_table(pivot)
+
+
+def test_every_page_with_exercises_is_found() -> None:
+    pages = [p for p in BOOK.rglob("*.md") if "_build" not in p.parts and "{exercise}" in p.read_text(encoding="utf-8")]
+    assert pages and all(exercises(p.read_text(encoding="utf-8")) for p in pages)
+
+
+def letters(text: str) -> str:
+    """Only letters and digits, lower case: PDF text compared across line breaks, hyphenation and markup."""
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def opening_words(body: str, count: int = 8) -> str:
+    """The first words of an exercise's Markdown text up to its first role (a citation prints differently),
+    without inline code marks or emphasis."""
+    before_role = re.split(r"\{[a-z:-]+\}`", body, maxsplit=1)[0]
+    plain = re.sub(r"[`*_]", "", before_role if len(before_role.split()) >= 3 else body)
+    return " ".join(plain.split()[:count])
+
+
+def pages_in_order() -> list[Path]:
+    import yaml
+
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [BOOK / f"{name}.md" for name in names]
+
+
+def without_running_heads(text: str) -> str:
+    """The PDF's text without each page's first and last line (running head, page number and chapter name)."""
+    kept = []
+    for page in text.split("\f"):
+        lines = [line for line in page.splitlines() if line.strip()]
+        kept += lines[1:-1] if len(lines) > 2 else lines
+    return "\n".join(kept)
+
+
+@pytest.mark.build
+def test_every_exercise_text_sits_in_its_box(pdf_text: tuple[str, Path]) -> None:
+    text = letters(without_running_heads(pdf_text[0]))
+    misplaced, position = [], 0
+    for page in pages_in_order():
+        for label, body in exercises(page.read_text(encoding="utf-8")):
+            needle = letters(opening_words(body))
+            at = text.find(needle, position)
+            assert at >= 0, f"{page.name} {label}: exercise text not in the PDF: {opening_words(body)!r}"
+            title = text.rfind("exercise", position, at)
+            between = text[title:at] if title >= 0 else ""
+            # The box's title ("Exercise 3", with an optional title) comes right before the text, with no
+            # other box (a solution, the cite box) in between.
+            if title < 0 or len(between) > 120 or "solutionto" in between or "citethischapter" in between:
+                misplaced.append(f"{page.name} {label}: {between[:80]!r}")
+            position = at
+    assert not misplaced, "exercise text not in its box:\n  " + "\n  ".join(misplaced)
+
+
+@pytest.mark.build
+def test_solution_tables_are_tables_in_the_pdf(pdf_text: tuple[str, Path]) -> None:
+    tex = pdf_text[1].with_suffix(".tex").read_text(encoding="utf-8")
+    solutions = re.findall(r"\\begin\{sphinxadmonition\}\{note\}\{Solution to.*?\\end\{sphinxadmonition\}", tex, re.S)
+    assert solutions, "no solutions in the PDF"
+    outputs = [(s[:60], out) for s in solutions for out in re.findall(
+        r"\\begin\{sphinxuseclass\}\{cell_output\}\s*\\begin\{sphinxVerbatim\}[^\n]*\n(.*?)\\end\{sphinxVerbatim\}", s, re.S)]
+    # pandas' text: "dtype: ..." under a Series, "[n rows x m columns]", or columns aligned by runs of spaces.
+    dumps = [title for title, out in outputs
+             if re.search(r"dtype: |\[\d+ rows x \d+ columns\]", out) or re.match(r"\s*\S+(\s{2,}\S+)+\s*\n.*\S\s{2,}\S", out)]
+    assert not dumps, f"solutions print tables as monospaced text: {dumps}"
+    assert any("longtable" in s for s in solutions), "no solution prints a table"
