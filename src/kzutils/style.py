@@ -71,7 +71,7 @@ def add_source(fig: Figure, keys: Iterable[str], data_dir: Path | str | None = N
     """Write the source line (from bibliography keys, or `text` as given) in small grey type under the figure."""
     line = text if text is not None else source_line(keys, data_dir)
     fig.text(0.01, 0.005, line, ha="left", va="bottom", fontsize=8, color="#555555", wrap=True)
-    fig.subplots_adjust(bottom=0.2)
+    fig.subplots_adjust(bottom=max(0.2, fig.subplotpars.bottom))  # keep a larger margin a figure set itself
     return fig
 
 
