@@ -21,6 +21,8 @@ _LAZY = {
     "PALETTE": "kzutils.style",
     "add_source": "kzutils.style",
     "glue_figure": "kzutils.style",
+    "count_with_sources": "kzutils.style",
+    "FIGURE_DATA": "kzutils.style",
     "source_line": "kzutils.style",
     "use_house_style": "kzutils.style",
     "bib": "kzutils.bib",
