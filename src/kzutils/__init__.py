@@ -28,6 +28,12 @@ _LAZY = {
     "bib": "kzutils.bib",
     "show_table": "kzutils.tables",
     "format_in_unit": "kzutils.facts",
+    "TURNOUT_REPORTS": "kzutils.maps",
+    "choropleth": "kzutils.maps",
+    "colour_bar": "kzutils.maps",
+    "regional_values": "kzutils.maps",
+    "unit_shapes": "kzutils.maps",
+    "units_on": "kzutils.maps",
 }
 
 

@@ -18,6 +18,9 @@ from kzutils.validate import (
     DataValidationError,
     HEADER,
     check_foreign_key,
+    check_national_totals,
+    check_percentages,
+    check_region_dates,
     check_header,
     check_sources,
     check_sums,
@@ -180,6 +183,23 @@ def _check_table(folder: Path, entry: Mapping[str, Any], records: list[dict[str,
     for field in schema["fields"]:
         if field.get("bibtexKey"):
             check_sources(records, field["name"], bib.keys(bibliography_path(folder)), label)
+    if "regionalChecks" in entry:
+        _check_regional(folder, entry["regionalChecks"], records, label)
+
+
+def _check_regional(folder: Path, rules: Mapping[str, Any], records: list[dict[str, Any]], label: str) -> None:
+    """Rules of a table of results by unit: units existed on polling day, percentages in 0-100, sums match the nation."""
+    units = _parse_records(folder, resource(rules["regions"], folder))
+    existed = {u["region_id"]: (u["valid_from"], u["valid_to"]) for u in units}
+    check_region_dates(records, existed, label)
+    check_percentages(records, "value_pct", label)
+
+    def units_on(day: Any) -> set[str]:
+        return {u for u, (start, end) in existed.items() if (start is None or start <= day) and (end is None or day <= end)}
+
+    votes = _parse_records(folder, resource(rules["votes"], folder))
+    national = {(v["vote_id"], v["variant"]): (v["registered_voters"], v["ballots_cast"]) for v in votes}
+    check_national_totals(records, units_on, national, float(rules["tolerance"]), label)
 
 
 def _keys_of(folder: Path, name: str, fields: list[str], true_field: str | None = None) -> set[tuple[Any, ...]]:

@@ -173,17 +173,24 @@ class FigureDataIndexDirective(SphinxDirective):
 
 
 def visit_figure_data_html(self: Any, node: figure_data) -> None:
-    """<p><a href=...csv download>Data behind this figure (CSV)</a></p>."""
-    self.body.append(f'<p class="kz-figure-data"><a class="reference download" href="{node["href"]}" download>'
-                     f'Data behind this figure (CSV, <code>{node["name"]}.csv</code>)</a></p>\n')
+    """<p><a href=...csv download>Data behind this figure (CSV)</a></p> under a figure; the bare link in a list."""
+    link = f'<a class="reference download" href="{node["href"]}" download>'
+    if isinstance(node.parent, nodes.TextElement):
+        self.body.append(f'{link}<code>{node["name"]}.csv</code></a>')
+    else:
+        self.body.append(f'<p class="kz-figure-data">{link}'
+                         f'Data behind this figure (CSV, <code>{node["name"]}.csv</code>)</a></p>\n')
     raise nodes.SkipNode
 
 
 def visit_figure_data_latex(self: Any, node: figure_data) -> None:
     """In the PDF: the file's path in the HTML edition, in words."""
-    path = csv_path(node["name"]).replace("_", r"\_")
-    self.body.append("\n\\par\\noindent{\\small Data behind this figure: \\texttt{" + path
-                     + "} in the HTML edition of the book.}\\par\n")
+    path = "\\texttt{" + csv_path(node["name"]).replace("_", r"\_") + "}"
+    if isinstance(node.parent, nodes.TextElement):
+        self.body.append(path)
+    else:
+        self.body.append("\n\\par\\noindent{\\small Data behind this figure: " + path
+                         + " in the HTML edition of the book.}\\par\n")
     raise nodes.SkipNode
 
 
