@@ -22,11 +22,19 @@ _LAZY = {
     "PALETTE": "kzutils.style",
     "add_source": "kzutils.style",
     "glue_figure": "kzutils.style",
+    "count_with_sources": "kzutils.style",
+    "FIGURE_DATA": "kzutils.style",
     "source_line": "kzutils.style",
     "use_house_style": "kzutils.style",
     "bib": "kzutils.bib",
     "show_table": "kzutils.tables",
     "format_in_unit": "kzutils.facts",
+    "TURNOUT_REPORTS": "kzutils.maps",
+    "choropleth": "kzutils.maps",
+    "colour_bar": "kzutils.maps",
+    "regional_values": "kzutils.maps",
+    "unit_shapes": "kzutils.maps",
+    "units_on": "kzutils.maps",
 }
 
 

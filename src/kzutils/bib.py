@@ -177,7 +177,7 @@ def check_strong_sources(table: Table, column: str, path: Path) -> None:
     """No data row may rest on a syndicated copy or encyclopedia unless the entry is marked not upgradable."""
     entries = read(path).entries
     for row, (key,) in table.rows([column]):
-        entry = entries.get(key)
+        entry = entries.get(key) if key is not None else None  # an optional source may be empty
         if entry is not None and _field(entry, "kind") in WEAK_KINDS and not is_unupgradable(entry):
             table.fail(row, column, f"source {key!r} is a {_field(entry, 'kind')} entry: cite the original, or "
                        "mark the entry `upgrade = {not found: <what was searched>}`")

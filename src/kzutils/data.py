@@ -21,6 +21,9 @@ from kzutils.validate import (
     DataValidationError,
     Table,
     check_foreign_key,
+    check_national_totals,
+    check_percentages,
+    check_region_dates,
     check_header,
     check_sources,
     check_sums,
@@ -130,6 +133,7 @@ def dependencies(name: str, data_dir: Path | str | None = None) -> list[Path]:
         entry = resource(current, folder)
         queue += [f["reference"]["resource"] for f in entry.get("schema", {}).get("foreignKeys", [])]
         queue += [r["onlyWhere"]["resource"] for r in entry.get("sumsTo", []) if "onlyWhere" in r]
+        queue += [entry["regionalChecks"][k] for k in ("regions", "votes") if k in entry.get("regionalChecks", {})]
     return [folder / DESCRIPTOR, bibliography_path(folder), *(folder / resource(n, folder)["path"] for n in names)]
 
 
@@ -270,6 +274,23 @@ def _check_table(folder: Path, entry: Mapping[str, Any], table: Table) -> None:
             bib.check_entries(bibliography)
             check_sources(table, field["name"], bib.keys(bibliography))
             bib.check_strong_sources(table, field["name"], bibliography)
+    if "regionalChecks" in entry and not table.problems:  # rules over partly unreadable rows mislead
+        _check_regional(folder, entry["regionalChecks"], table.records, table.path)
+
+
+def _check_regional(folder: Path, rules: Mapping[str, Any], records: list[dict[str, Any]], label: str) -> None:
+    """Rules of a table of results by unit: units existed on polling day, percentages in 0-100, sums match the nation."""
+    units = _validated(folder, rules["regions"])[0]
+    existed = {u["region_id"]: (u["valid_from"], u["valid_to"]) for u in units}
+    check_region_dates(records, existed, label)
+    check_percentages(records, "value_pct", label)
+
+    def units_on(day: Any) -> set[str]:
+        return {u for u, (start, end) in existed.items() if (start is None or start <= day) and (end is None or day <= end)}
+
+    votes = _validated(folder, rules["votes"])[0]
+    national = {(v["vote_id"], v["variant"]): (v["registered_voters"], v["ballots_cast"]) for v in votes}
+    check_national_totals(records, units_on, national, float(rules["tolerance"]), label)
 
 
 def _keys_of(folder: Path, name: str, fields: list[str], true_field: str | None = None) -> set[tuple[Any, ...]]:

@@ -294,8 +294,55 @@ def _package_facts(data_dir: Path | None) -> Iterator[Fact]:
         yield Fact(name, value, format_count(value), "datapackage", None, "datapackage.json", what)
 
 
+def regional_fact_name(vote_id: str, variant: str, as_of: str | None, measure: str, region_id: str) -> str:
+    """'regional_ref_2022_election_night_2200_turnout_almaty_city': the name of one regional figure."""
+    when = "_" + "".join(ch for ch in as_of if ch.isdigit()) if isinstance(as_of, str) and as_of[:1].isdigit() else ""
+    return f"regional_{vote_id.replace('-', '_')}_{variant}{when}_{measure}_{region_id}"
+
+
+def _regional_facts(data_dir: Path | None) -> Iterator[Fact]:
+    from kzutils.maps import TURNOUT_REPORTS, units_on
+
+    rows = load("regional_results", data_dir)
+    regions = load("regions", data_dir)
+    for row_number, row in enumerate(rows.itertuples(index=False), start=1):
+        as_of = row.as_of if isinstance(row.as_of, str) else None
+        name = regional_fact_name(row.vote_id, row.variant, as_of, row.measure, row.region_id)
+        what = f"{row.measure.replace('_', ' ')} in {row.region_id}, {row.vote_id} ({row.variant}{', ' + as_of if as_of else ''})"
+        yield Fact(name, float(row.value_pct), format_percent(float(row.value_pct)), "regional_results", row_number,
+                   str(row.source), what.capitalize())
+    new = regions[regions["valid_from"].notna()]
+    cities = regions[regions["kind"] != "region"]
+    for name, value, source, what in (
+        ("regions_units_before", units_on("2022-06-07", data_dir), "village2022regions", "First-level units before 8 June 2022"),
+        ("regions_units_after", units_on("2022-06-08", data_dir), "village2022regions", "First-level units from 8 June 2022"),
+        ("regions_new_count", len(new), "village2022regions", "Regions formed in 2022"),
+        ("regions_cities_count", len(cities), str(cities["source"].iloc[0]), "Cities outside the regions (incl. the capital)"),
+    ):
+        yield Fact(name, value, str(value), "regions", None, source, what)
+    picked = pd.concat([rows[(rows["vote_id"] == v) & (rows["variant"] == var) & (rows["measure"] == "turnout")
+                             & ((rows["as_of"] == a) if a else True)] for v, var, a, _ in TURNOUT_REPORTS])
+    almaty = picked[picked["region_id"] == "almaty_city"]
+    for label, pick in (("min", almaty["value_pct"].idxmin()), ("max", almaty["value_pct"].idxmax())):
+        value = float(almaty.loc[pick, "value_pct"])
+        yield Fact(f"regions_almaty_turnout_{label}", value, format_percent(value), "regional_results", None,
+                   str(almaty.loc[pick, "source"]), f"The {label}imum of Almaty city's turnout in the mapped reports")
+    counts = (
+        ("regions_reports_count", len(TURNOUT_REPORTS), "Votes in the small-multiples map of turnout",
+         "; ".join(dict.fromkeys(picked["source"]))),
+        ("regions_ref2026_night_units", int(((rows["vote_id"] == "ref-2026") & (rows["variant"] == "election_night")
+                                             & (rows["measure"] == "turnout")).sum()),
+         "Units with a close-of-polls turnout in the 2026 referendum", "mgorod2026refturnout; qonaevgorod2026refturnout"),
+        ("regions_ref2022_no_units", int(((rows["vote_id"] == "ref-2022") & (rows["measure"] == "no_share")).sum()),
+         "Units with a published preliminary no share, 2022 referendum", "informburo2022almaty"),
+    )
+    for name, value, what, source in counts:
+        yield Fact(name, value, str(value), "regional_results", None, source, what)
+
+
 FAMILIES: tuple[Callable[[Path | None], Iterator[Fact]], ...] = (
-    _vote_facts, _reform_facts, _series_facts, _seat_facts, _observation_facts, _observer_facts, _package_facts)
+    _vote_facts, _reform_facts, _series_facts, _seat_facts, _observation_facts, _observer_facts, _package_facts,
+    _regional_facts)
 
 
 def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:
@@ -328,3 +375,4 @@ def glue_facts(names: Iterable[str] | None = None, data_dir: Path | str | None =
     for fact in chosen.values():
         glue(fact.name, Printed(fact.text), display=False)
     return chosen
+

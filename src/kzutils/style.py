@@ -81,18 +81,24 @@ def glue_figure(
     data: "pd.DataFrame",
     sources: Iterable[str] | None = None,
     text: str | None = None,
+    adjust: dict[str, float] | None = None,
 ) -> Figure:
-    """Finish a figure: source line, glue under `name`, record the plotted `data`, close it."""
+    """Finish a figure: source line, glue under `name`, its plotted `data` as CSV under `name-data`, close it.
+    `adjust` is passed to `fig.subplots_adjust` after the source line is placed (for margins it must override)."""
     import matplotlib.pyplot as plt
     from myst_nb import glue
 
-    if "source" not in data.columns and sources is None and text is None:
+    if "source" not in data.columns and sources is None:
         raise ValueError(f"figure {name!r}: the plotted data needs a 'source' column (or pass sources=)")
-    cells = list(sources) if sources is not None else [str(k) for k in data["source"].dropna()]
+    cells = list(sources) if sources is not None else (
+        [str(k) for k in data["source"].dropna()] if "source" in data.columns else [])
     keys = [key.strip() for cell in cells for key in cell.split(";") if key.strip()]
     add_source(fig, keys, text=text)
-    record_figure_data(name, data)
+    if adjust:
+        fig.subplots_adjust(**adjust)
+    table = record_figure_data(name, data, keys)
     glue(name, fig, display=False)
+    glue(f"{name}-data", FigureData(figure_csv(table)), display=False)
     plt.close(fig)
     return fig
 
@@ -100,6 +106,35 @@ def glue_figure(
 FIGURE_DATA: dict[str, "pd.DataFrame"] = {}
 
 
-def record_figure_data(name: str, data: "pd.DataFrame") -> None:
-    """Keep the exact values a figure plots, keyed by the figure's glue name."""
-    FIGURE_DATA[name] = data.reset_index(drop=True).copy()
+def record_figure_data(name: str, data: "pd.DataFrame", sources: Iterable[str] = ()) -> "pd.DataFrame":
+    """Keep the exact values a figure plots, keyed by the figure's glue name; rows without a `source`
+    column get the figure's source keys, joined by '; '."""
+    table = data.reset_index(drop=True).copy()
+    if "source" not in table.columns:
+        table["source"] = "; ".join(dict.fromkeys(sources))
+    FIGURE_DATA[name] = table
+    return table
+
+
+def figure_csv(data: "pd.DataFrame") -> str:
+    """The CSV text of a figure's data: no index, '\n' line ends, full float precision, stable across runs."""
+    return data.to_csv(index=False, lineterminator="\n")
+
+
+class FigureData:
+    """A figure's plotted data as CSV text; glued with the mime type text/csv so the book can publish it."""
+
+    def __init__(self, csv: str) -> None:
+        self.csv = csv
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        rows = max(self.csv.count("\n") - 1, 0)
+        return {"text/csv": self.csv, "text/plain": f"<figure data: {rows} rows>"}
+
+
+def count_with_sources(rows: "pd.DataFrame", by: list[str], name: str = "count") -> "pd.DataFrame":
+    """Rows counted per group of `by`, with the group's distinct source keys joined by '; ' (a figure's data)."""
+    grouped = rows.groupby(by, sort=True, observed=True)
+    return (grouped.size().rename(name).to_frame()
+            .join(grouped["source"].agg(lambda keys: "; ".join(dict.fromkeys(sorted(map(str, keys))))))
+            .reset_index())

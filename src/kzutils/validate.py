@@ -364,10 +364,10 @@ def check_sums(table: Table, field: str, group_by: Sequence[str], total: float, 
 
 
 def check_sources(table: Table, column: str, known: Iterable[str]) -> None:
-    """Every row's source must be a key of the bibliography."""
+    """Every row's source must be a key of the bibliography (an optional source column may be empty)."""
     known_keys = set(known)
     for row, (key,) in table.rows([column]):
-        if key not in known_keys:
+        if key is not None and key not in known_keys:
             table.fail(row, column, f"source key {key!r} is not in the bibliography")
 
 
@@ -382,3 +382,54 @@ def to_frame(records: Sequence[Mapping[str, Any]], fields: Sequence[Mapping[str,
         else:
             columns[name] = pd.Series(values, dtype=PANDAS_DTYPES[kind], name=name)
     return pd.DataFrame(columns)
+
+
+def check_region_dates(
+    records: Sequence[Mapping[str, Any]],
+    existed: Mapping[str, tuple[dt.date | None, dt.date | None]],
+    path: str,
+) -> None:
+    """Every row's unit must have existed on the row's polling day (`existed` maps a unit to its first and last day)."""
+    for row, record in enumerate(records, start=1):
+        start, end = existed[record["region_id"]]
+        if (start is not None and record["date"] < start) or (end is not None and record["date"] > end):
+            span = f"{start or 'before 2019'} to {end or 'today'}"
+            raise DataValidationError(path, row, "region_id",
+                                      f"unit {record['region_id']!r} did not exist on {record['date']} (it existed {span})")
+
+
+def check_percentages(records: Sequence[Mapping[str, Any]], field: str, path: str) -> None:
+    """Every percentage must lie within 0-100."""
+    for row, record in enumerate(records, start=1):
+        value = record[field]
+        if value is not None and not 0 <= value <= 100:
+            raise DataValidationError(path, row, field, f"{value} is not a percentage within 0-100")
+
+
+def check_national_totals(
+    records: Sequence[Mapping[str, Any]],
+    units_on: Callable[[dt.date], set[str]],
+    national: Mapping[tuple[str, str], tuple[int | None, int | None]],
+    tolerance_pct: float,
+    path: str,
+) -> None:
+    """Where every unit of a report gives registered voters and ballots, their sums must match the national
+    count of the same vote and variant (`national`: (registered, ballots)) within `tolerance_pct` per cent."""
+    reports: dict[tuple[Any, ...], dict[str, tuple[int | None, int | None, int]]] = {}
+    for row, record in enumerate(records, start=1):
+        report = (record["vote_id"], record["variant"], record["as_of"], record["date"])
+        reports.setdefault(report, {})[record["region_id"]] = (record["registered_voters"], record["ballots_cast"], row)
+    for (vote_id, variant, _, date), units in reports.items():
+        if set(units) != units_on(date) or (vote_id, variant) not in national:
+            continue
+        for column, index in (("registered_voters", 0), ("ballots_cast", 1)):
+            expected = national[(vote_id, variant)][index]
+            values = [unit[index] for unit in units.values()]
+            if expected is None or any(v is None for v in values):
+                continue
+            total = sum(values)
+            if abs(total - expected) > expected * tolerance_pct / 100:
+                last = max(unit[2] for unit in units.values())
+                raise DataValidationError(path, last, column,
+                                          f"the units of {vote_id} ({variant}) add up to {total}, but the national "
+                                          f"count is {expected} (tolerance {tolerance_pct}%)")
