@@ -208,7 +208,7 @@ def test_plain_jupyter_book_build_is_never_stale(project_copy: Path) -> None:
     done = plain_build(project_copy)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     text = elections_text(project_copy)
-    assert "a turnout of 69.44%, the lowest" in text
+    assert "turnout of 69.44% is the lowest" in text
     rows = read_rows(project_copy / "data" / "votes.csv")
     row = next(i for i, r in enumerate(rows) if r[:1] == ["pres-2022"] and r[4] == "final")
     edit_cell(project_copy / "data" / "votes.csv", row, "turnout_pct", "69.43")
@@ -216,7 +216,7 @@ def test_plain_jupyter_book_build_is_never_stale(project_copy: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "inputs changed" in done.stdout
     text = elections_text(project_copy)
-    assert "a turnout of 69.43%, the lowest" in text and "69.44%, the lowest" not in text
+    assert "turnout of 69.43% is the lowest" in text and "69.44% is the lowest" not in text
 
 
 @pytest.mark.build
