@@ -22,6 +22,7 @@ _LAZY = {
     "PALETTE": "kzutils.style",
     "FIGSIZE": "kzutils.style",
     "NIT_SCALE": "kzutils.style",
+    "VALUE_FONTSIZE": "kzutils.style",
     "label_bars": "kzutils.style",
     "add_source": "kzutils.style",
     "glue_figure": "kzutils.style",
