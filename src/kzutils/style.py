@@ -13,6 +13,8 @@ from kzutils.data import bibliography_path
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.container import BarContainer
 
 # Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies and in greyscale order.
 PALETTE: dict[str, str] = {
@@ -26,9 +28,23 @@ PALETTE: dict[str, str] = {
     "black": "#000000",
 }
 
+# The book's figure sizes in inches (width, height): every figure uses one of them, so pages look alike.
+FIGSIZE: dict[str, tuple[float, float]] = {
+    "wide": (7.0, 4.0),
+    "tall": (7.0, 6.6),
+    "panels": (7.5, 5.6),
+    "map": (7.0, 4.8),
+}
+
+# Freedom House's Nations in Transit Democracy Score runs from 1 (least democratic) to 7; plot it on all of it.
+NIT_SCALE: tuple[float, float] = (1.0, 7.0)
+
+# Size of the value labels on bars and points, in points.
+VALUE_FONTSIZE: float = 8.5
+
 HOUSE_RC: dict[str, object] = {
     "axes.prop_cycle": mpl.cycler(color=list(PALETTE.values())),
-    "figure.figsize": (7.0, 4.0),
+    "figure.figsize": FIGSIZE["wide"],
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "font.size": 10.5,
@@ -58,6 +74,13 @@ def use_house_style() -> None:
 
     mpl.rcParams.update(HOUSE_RC)
     use_book_tables()
+
+
+def label_bars(ax: "Axes", container: "BarContainer", fmt: str = "{:,.0f}", **kwargs: object) -> list:
+    """Write each bar's value at its end with matplotlib's `bar_label`, in the house size (no annotate loops)."""
+    kwargs.setdefault("fontsize", VALUE_FONTSIZE)
+    kwargs.setdefault("padding", 2)
+    return ax.bar_label(container, fmt=fmt, **kwargs)
 
 
 def source_line(keys: Iterable[str], data_dir: Path | str | None = None) -> str:
