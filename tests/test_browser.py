@@ -127,7 +127,7 @@ class Site:
             visit.images, visit.links, visit.ids = collected["images"], collected["links"], set(collected["ids"])
             visit.violations = tab.evaluate(AXE_RUN)
             shot = self.shots / width / (page.replace("/", "__") + ".png")  # PNG: JPEG stops at 65,535 px tall
-            tab.screenshot(path=str(shot), full_page=True)
+            tab.screenshot(path=str(shot), full_page=True, timeout=120_000)  # the bibliography page is long
             visit.screenshot = shot
         finally:
             tab.close()
