@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
+import pickle
 import re
 from pathlib import Path
 from typing import Any, Mapping
@@ -13,6 +17,7 @@ import pandas as pd
 from pybtex.database import BibliographyData, Entry, parse_string
 from pybtex.exceptions import PybtexError
 
+from kzutils.reads import record
 from kzutils.validate import DataValidationError, Table, decode, raise_all, stamp, text_problem
 
 _LATEX_BRACES = re.compile(r"[{}]")
@@ -24,15 +29,19 @@ _NOT_ENTRIES = {"comment", "string", "preamble"}
 def read(path: Path) -> BibliographyData:
     """Parse a BibTeX file (cached until the file changes); any fault is a DataValidationError."""
     resolved = Path(path).resolve()
+    record([resolved])
     return _read_cached(resolved, stamp(resolved))
 
 
 def entry_lines(text: str) -> dict[str, list[int]]:
     """The line(s) where each entry key is defined (keys compared case-insensitively, as BibTeX does)."""
     lines: dict[str, list[int]] = {}
+    line, counted = 1, 0  # count newlines once through the text, not from its start for every entry
     for match in _ENTRY.finditer(text):
+        line += text.count("\n", counted, match.start(2))
+        counted = match.start(2)
         if match.group(1).lower() not in _NOT_ENTRIES:
-            lines.setdefault(match.group(2).lower(), []).append(text.count("\n", 0, match.start(2)) + 1)
+            lines.setdefault(match.group(2).lower(), []).append(line)
     return lines
 
 
@@ -41,7 +50,35 @@ def _read_cached(path: Path, _stamp: tuple[int, int, int] | None) -> Bibliograph
     label = f"{path.parent.name}/{path.name}"
     if _stamp is None:
         raise DataValidationError(label, None, None, "the bibliography does not exist")
-    text = decode(path.read_bytes(), label)
+    content = path.read_bytes()
+    cached = _disk_cache(content)
+    if cached is not None and cached.is_file():
+        with contextlib.suppress(Exception):  # a damaged or foreign cache file: parse again
+            return pickle.loads(cached.read_bytes())
+    data = _parse_checked(decode(content, label), label)
+    if cached is not None:
+        with contextlib.suppress(OSError):
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(pickle.dumps(data))
+            partial.replace(cached)
+    return data
+
+
+def _disk_cache(content: bytes) -> Path | None:
+    """Where a parsed, checked bibliography with these bytes is kept between processes (the user's cache folder,
+    keyed by the bytes, this module and pybtex's version); None without a home folder."""
+    import pybtex
+
+    root = os.environ.get("XDG_CACHE_HOME") or (str(Path.home() / ".cache") if Path.home().is_dir() else "")
+    if not root:
+        return None
+    digest = hashlib.sha256(content + Path(__file__).read_bytes() + pybtex.__version__.encode()).hexdigest()
+    return Path(root) / "kzutils" / f"bib-{digest}.pickle"
+
+
+def _parse_checked(text: str, label: str) -> BibliographyData:
+    """The parsed bibliography, after checking for duplicate keys and unpublishable text."""
     lines = entry_lines(text)
     raise_all(DataValidationError(label, None, key, f"the entry key is defined {len(at)} times (lines "
                                   f"{', '.join(map(str, at))})", line=at[-1], label="entry")
@@ -137,11 +174,18 @@ def is_unupgradable(entry: Entry) -> bool:
 
 def check_entries(path: Path) -> None:
     """Every entry has a kind from KINDS, a publisher, an origin if syndicated, and no bare-homepage URL."""
-    problems = [BibliographyError(_label(path), key, field, problem, line)
-                for key, entry, line in _entries_with_lines(path) for field, problem in entry_problems(entry)]
+    resolved = Path(path).resolve()
+    problems = [BibliographyError(_label(path), *found) for found in _entry_problems_cached(resolved, stamp(resolved))]
     if problems:
         problems[0].others = problems[1:]
         raise problems[0]
+
+
+@functools.lru_cache(maxsize=4)
+def _entry_problems_cached(path: Path, _stamp: tuple[int, int, int] | None) -> tuple[tuple[Any, ...], ...]:
+    """(key, field, problem, line) of every vocabulary problem, computed once until the file changes."""
+    return tuple((key, field, problem, line)
+                 for key, entry, line in _entries_with_lines(path) for field, problem in entry_problems(entry))
 
 
 def _label(path: Path) -> str:
@@ -221,6 +265,7 @@ def chapter_kinds(pages: Mapping[str, Path], path: Path) -> pd.DataFrame:
     by_key = kinds(path)
     rows = []
     for title, page in pages.items():
+        record([page])
         cited = cited_keys(Path(page).read_text(encoding="utf-8"))
         counts = {kind: sum(1 for key in cited if by_key.get(key) == kind) for kind in KINDS}
         total = len(cited)
@@ -234,6 +279,7 @@ def chapter_pages(book: Path) -> dict[str, Path]:
     """The book's chapters in table-of-contents order, as {title: path} (titles from each page's `# ` heading)."""
     import yaml
 
+    record([Path(book) / "_toc.yml"])
     toc = yaml.safe_load((Path(book) / "_toc.yml").read_text(encoding="utf-8"))
     files: list[str] = []
 
@@ -251,6 +297,7 @@ def chapter_pages(book: Path) -> dict[str, Path]:
     pages: dict[str, Path] = {}
     for name in files:
         page = Path(book) / f"{name}.md"
+        record([page])
         heading = re.search(r"^# (.+)$", page.read_text(encoding="utf-8"), re.M)
         pages[_LATEX_BRACES.sub("", heading.group(1)).strip() if heading else name] = page
     return pages

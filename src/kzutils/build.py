@@ -41,6 +41,33 @@ def input_files(book: Path, data_dir: Path) -> list[Path]:
     return files
 
 
+SPHINX_SIDE = ("__main__.py", "build.py", "prefill.py", "sphinx_ext.py")  # never imported by a notebook
+CACHE = ".jupyter_cache"
+EXEC_STAMP = "kz-execution.sha256"  # in the cache folder
+
+
+def sphinx_files(book: Path, data_dir: Path) -> list[Path]:
+    """The files whose change makes Sphinx read every page again (notebooks come from the cache): the inputs
+    less the data files, whose readers are re-executed one by one (kzutils.prefill)."""
+    return [p for p in input_files(book, data_dir) if data_dir.resolve() not in p.resolve().parents]
+
+
+def execution_fingerprint(book: Path, data_dir: Path) -> str:
+    """SHA-256 over what every notebook depends on but does not record reading: the kzutils modules a kernel
+    imports, the book's own Python files, _config.yml's execution settings and the release date."""
+    import yaml
+
+    package = Path(__file__).resolve().parent
+    files = [p for p in sorted(package.glob("*.py")) if p.name not in SPHINX_SIDE]
+    files += sorted(p for p in book.rglob("*.py") if "_build" not in p.parts)
+    digest = hashlib.sha256(fingerprint(files).encode())
+    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8")) or {}
+    digest.update(repr(sorted((config.get("execute") or {}).items())).encode())
+    digest.update(repr(config.get("parse")).encode())  # how code cells are read from the pages
+    digest.update(release_epoch(data_dir).encode())
+    return digest.hexdigest()
+
+
 def fingerprint(files: Iterable[Path]) -> str:
     """SHA-256 over the files' names and contents."""
     digest = hashlib.sha256()
@@ -77,13 +104,25 @@ def jupyter_book_command(book: Path, out: Path, builder: str, extra: Sequence[st
 EDITIONS = ("full", "student")
 
 
-def student_config(book: Path) -> str:
-    """The book's _config.yml for the student edition: solutions left out (kzutils.sphinx_ext), title marked."""
+def shared_cache(out: Path) -> Path:
+    """The execution cache of a build into `out`: that of the nearest enclosing build folder (the student edition
+    in book/_build/student re-uses the full edition's notebooks), else out/_build's own."""
+    for folder in out.resolve().parents:
+        if folder.name == "_build":
+            return folder / CACHE
+    return out / "_build" / CACHE
+
+
+def student_config(book: Path, cache: Path | None = None) -> str:
+    """The book's _config.yml for the student edition: solutions left out (kzutils.sphinx_ext), title marked,
+    and executed notebooks shared with the full edition through `cache`."""
     import yaml
 
     config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = f"{config['title']} (student edition)"
     config.setdefault("sphinx", {}).setdefault("config", {})["kz_edition"] = "student"
+    if cache is not None:
+        config.setdefault("execute", {})["cache"] = str(cache)
     return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
 
 
@@ -102,9 +141,9 @@ def build(book: Path, out: Path, data_dir: Path, builder: str = "html", extra: S
     if edition == "student":
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder) / "_config.yml"
-            config.write_text(student_config(book), encoding="utf-8")
-            return _build(book, out, data_dir, builder, (*extra, "--config", str(config)))
-    return _build(book, out, data_dir, builder, extra)
+            config.write_text(student_config(book, shared_cache(out)), encoding="utf-8")
+            return _build(book, out, data_dir, builder, (*extra, "--config", str(config)), edition)
+    return _build(book, out, data_dir, builder, extra, edition)
 
 
 def lock_files(out: Path) -> list[Path]:
@@ -132,24 +171,46 @@ def exclusive(out: Path) -> Iterator[None]:
         yield
 
 
-def _build(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[str]) -> int:
+def _build(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[str], edition: str = "full") -> int:
     with exclusive(out):
-        return _build_locked(book, out, data_dir, builder, extra)
+        return _build_locked(book, out, data_dir, builder, extra, edition)
 
 
-def _build_locked(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[str]) -> int:
-    current = fingerprint(input_files(book, data_dir))
+def prefill_command(book: Path, out: Path, edition: str, cache: Path) -> list[str]:
+    """The command that executes the notebooks the cache lacks on every core before Sphinx reads (kzutils.prefill)."""
+    return [sys.executable, "-m", "kzutils.prefill", str(book), str(cache),
+            "--edition", edition, "--build-dir", str(out / "_build")]
+
+
+def _build_locked(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[str],
+                  edition: str = "full") -> int:
+    current = fingerprint(input_files(book, data_dir))  # what kzutils.sphinx_ext checks for plain builds
+    sphinx_current = fingerprint(sphinx_files(book, data_dir))
     build_dir = out / "_build"  # where jupyter-book writes; `out` itself may be the book folder
-    if needs_clean_build(build_dir, current) and build_dir.exists():
-        print(f"kzutils build: inputs changed or last build failed: cleaning {build_dir}", flush=True)
-        shutil.rmtree(build_dir)
+    if needs_clean_build(build_dir, sphinx_current) and build_dir.exists():
+        # Sphinx reads every page again; the executed notebooks stay (each was a success, and
+        # kzutils.prefill re-executes those whose recorded reads or whose code changed).
+        print(f"kzutils build: inputs changed or last build failed: cleaning {build_dir} (not its {CACHE})",
+              flush=True)
+        for child in build_dir.iterdir():
+            if child.name not in (CACHE, LOCK):
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    cache = shared_cache(out) if edition == "student" else build_dir / CACHE  # as student_config sets it
+    executing = execution_fingerprint(book, data_dir)
+    if cache.exists() and not (cache / EXEC_STAMP).is_file() or (
+            (cache / EXEC_STAMP).is_file() and (cache / EXEC_STAMP).read_text().strip() != executing):
+        print(f"kzutils build: code the notebooks run has changed: emptying {cache}", flush=True)
+        shutil.rmtree(cache)
     build_dir.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / EXEC_STAMP).write_text(executing + "\n")
     (build_dir / STAMP).unlink(missing_ok=True)
     env = {**os.environ, "KZ_DATA_DIR": str(data_dir), MANAGED_ENV: current}
     # Matplotlib stamps SVG and PDF figures with the build date unless this is set; the release date keeps
     # rebuilds of the same sources byte-identical whatever format a chapter chooses.
     env.setdefault("SOURCE_DATE_EPOCH", release_epoch(data_dir))
+    subprocess.run(prefill_command(book, out, edition, cache), env=env, check=False)
     code = subprocess.run(jupyter_book_command(book, out, builder, extra), env=env, check=False).returncode
     if code == 0:
-        (build_dir / STAMP).write_text(current + "\n")
+        (build_dir / STAMP).write_text(sphinx_current + "\n")
     return code

@@ -15,6 +15,7 @@ import pandas as pd
 
 from kzutils import bib
 from kzutils.descriptor import check_descriptor
+from kzutils.reads import record
 from kzutils.validate import (
     BAD,
     Cell,
@@ -85,6 +86,7 @@ def _parse_json(text: str, label: str) -> Any:
 def read_descriptor(data_dir: Path | str | None = None) -> dict[str, Any]:
     """Return the parsed `datapackage.json`, after checking its structure."""
     path = _resolve(data_dir) / DESCRIPTOR
+    record([path])
     return _read_descriptor_cached(path, stamp(path))
 
 
@@ -151,7 +153,9 @@ def load_all(data_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
 
 def _validated(folder: Path, name: str) -> tuple[list[dict[str, Any]], pd.DataFrame]:
     """Parsed records and frame of one table, cached until any file it depends on changes."""
-    stamps = tuple(stamp(f) for f in dependencies(name, folder))
+    files = dependencies(name, folder)
+    record(files)
+    stamps = tuple(stamp(f) for f in files)
     return _load_cached(folder, name, stamps)
 
 
@@ -175,6 +179,7 @@ def load_shapes(name: str, data_dir: Path | str | None = None) -> dict[str, Any]
     entry = resource(name, folder)
     path = folder / entry["path"]
     label = _label(folder, path)
+    record([path])
     text = _read_text(path, label)
     algorithm, _, expected = entry["hash"].partition(":")
     actual = hashlib.new(algorithm, path.read_bytes()).hexdigest()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -10,6 +11,7 @@ from typing import Any, Callable, Iterable, Iterator
 import pandas as pd
 
 from kzutils.data import load
+from kzutils.reads import capture, record
 
 
 @dataclass(frozen=True)
@@ -350,11 +352,44 @@ def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:
     folder = Path(data_dir) if data_dir is not None else None
     facts: dict[str, Fact] = {}
     for family in FAMILIES:
-        for fact in family(folder):
+        with capture() as files:  # a fact's files are logged when the fact is used (kzutils.reads)
+            made = list(family(folder))
+        for fact in made:
             if fact.name in facts:
                 raise ValueError(f"two facts are named {fact.name!r}: check the data for duplicates")
             facts[fact.name] = fact
+            FACT_FILES[fact.name] = frozenset(files)
     return facts
+
+
+FACT_FILES: dict[str, frozenset[str]] = {}  # the files each fact's family read, from the last all_facts()
+
+
+class UsedFacts(dict):  # type: ignore[type-arg]
+    """Every fact by name; reading one notes the files its value came from (kzutils.reads)."""
+
+    def __getitem__(self, name: str) -> Fact:
+        record(FACT_FILES.get(name, ()))
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        record(FACT_FILES.get(name, ()))
+        return super().get(name, default)
+
+    def _all(self) -> None:
+        record(set().union(*FACT_FILES.values()))
+
+    def values(self):  # type: ignore[no-untyped-def]
+        self._all()
+        return super().values()
+
+    def items(self):  # type: ignore[no-untyped-def]
+        self._all()
+        return super().items()
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self._all()
+        return super().__iter__()
 
 
 def get(name: str, data_dir: Path | str | None = None) -> Fact:
@@ -363,16 +398,43 @@ def get(name: str, data_dir: Path | str | None = None) -> Fact:
     if name not in facts:
         near = difflib.get_close_matches(name, list(facts), n=5)
         raise KeyError(f"no fact named {name!r}; similar: {near}")
+    record(FACT_FILES.get(name, ()))
     return facts[name]
 
 
-def glue_facts(names: Iterable[str] | None = None, data_dir: Path | str | None = None) -> dict[str, Fact]:
-    """Glue facts (all, or `names`) into the running notebook as plain text; return them."""
+PREAMBLE = "facts = kz.glue_facts()"
+GLUE_ROLE = re.compile(r"\{glue(?::(?P<kind>text|md|any))?\}`(?P<name>[^`]+)`")
+
+
+def glued_names(text: str) -> list[str]:
+    """Every name a page prints with a `{glue}`, `{glue:text}`, `{glue:md}` or `{glue:any}` role, sorted."""
+    names = set()
+    for found in GLUE_ROLE.finditer(text):
+        name = found.group("name").strip()
+        names.add(name.split(":", 1)[0] if found.group("kind") == "text" else name)
+    return sorted(names)
+
+
+def with_page_names(text: str) -> str:
+    """The page with its shared preamble line gluing only the names the page prints (kzutils.sphinx_ext).
+
+    The names become part of the code cell, so the execution cache re-runs the page whenever they change."""
+    if PREAMBLE not in text:
+        return text
+    return text.replace(PREAMBLE, f"facts = kz.glue_facts(page={glued_names(text)!r})")
+
+
+def glue_facts(names: Iterable[str] | None = None, data_dir: Path | str | None = None,
+               page: Iterable[str] | None = None) -> dict[str, Fact]:
+    """Glue facts into the running notebook as plain text: all, `names`, or those of `page` (the names a page
+    prints; names that are not facts are left to the page); return what was glued (every fact for `page`)."""
     from myst_nb import glue
 
-    facts = all_facts(data_dir)
-    chosen = facts if names is None else {n: get(n, data_dir) for n in names}
+    facts = UsedFacts(all_facts(data_dir))
+    if page is not None:
+        chosen = {n: facts[n] for n in page if n in facts}  # reading each notes its files
+    else:
+        chosen = dict(facts.items()) if names is None else {n: get(n, data_dir) for n in names}
     for fact in chosen.values():
         glue(fact.name, Printed(fact.text), display=False)
-    return chosen
-
+    return facts if page is not None else chosen

@@ -9,6 +9,7 @@ import pandas as pd
 
 from kzutils.facts import all_facts
 from kzutils.meta import project_root
+from kzutils.reads import record
 
 GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([^`]+)`")
 
@@ -18,6 +19,7 @@ def glue_uses(book: Path) -> dict[str, list[str]]:
     uses: dict[str, list[str]] = {}
     for page in sorted(p for p in book.rglob("*.md") if "_build" not in p.parts):
         docname = page.relative_to(book).with_suffix("").as_posix()
+        record([page])
         for key in dict.fromkeys(GLUE_ROLE.findall(page.read_text(encoding="utf-8"))):
             uses.setdefault(key.split(":")[0].strip(), []).append(docname)
     return uses

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from kzutils import reads
+
 from kzutils.data import find_data_dir
 
 CITATION_FILE = "CITATION.cff"
@@ -22,6 +24,7 @@ def project_root(data_dir: Path | str | None = None) -> Path:
 def citation(data_dir: Path | str | None = None) -> dict[str, Any]:
     """CITATION.cff as a dict (dates as ISO strings)."""
     path = project_root(data_dir) / CITATION_FILE
+    reads.record([path])
     record = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in record.items()}
 

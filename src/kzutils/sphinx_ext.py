@@ -21,6 +21,7 @@ from sphinx.util.docutils import SphinxDirective
 from kzutils import build as kzbuild
 from kzutils import meta
 from kzutils.data import find_data_dir
+from kzutils.facts import with_page_names
 from kzutils.notebooks import notebook_name
 
 CITED_PAGES = re.compile(r"^(intro|chapters/.+)$")
@@ -85,6 +86,11 @@ def remove_solutions(app: Sphinx, docname: str, source: list[str]) -> None:
     """In the student edition, drop the solutions from every page as it is read."""
     if app.config.kz_edition == "student":
         source[0] = without_solutions(source[0])
+
+
+def glue_page_facts(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Make the page's `kz.glue_facts()` glue only the facts its text prints, not all of them."""
+    source[0] = with_page_names(source[0])
 
 
 def add_cite_box(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -167,6 +173,16 @@ def fresh_inputs(app: Sphinx, config: Config) -> None:
         Path(app.outdir).mkdir(parents=True, exist_ok=True)
     (build_dir / kzbuild.STAMP).unlink(missing_ok=True)
     app.kz_fingerprint = current  # type: ignore[attr-defined]
+
+
+def reexecuted_pages(app: Sphinx, env: Any, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    """The pages whose notebooks `kzutils build` has just executed again (a file they read changed): Sphinx
+    reads them again even though their text did not change."""
+    listed = Path(app.doctreedir).parent / ".kz-reexecuted"
+    if not listed.is_file():
+        return []
+    pages = [env.path2doc(line) for line in listed.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return sorted(p for p in pages if p and p not in added | changed | removed)
 
 
 def record_fresh_inputs(app: Sphinx, exception: Exception | None) -> None:
@@ -324,7 +340,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", fresh_inputs, priority=100)  # first: it may empty the build folder
     app.connect("config-inited", repository_settings)
     app.connect("build-finished", record_fresh_inputs)
+    app.connect("env-get-outdated", reexecuted_pages)
     app.add_post_transform(ExerciseTextInItsBox)
+    # Before the solutions go: both editions glue the same names, so they share executed notebooks.
+    app.connect("source-read", glue_page_facts)
     app.connect("source-read", remove_solutions)
     app.connect("source-read", add_cite_box)
     app.connect("source-read", add_data_links)

@@ -131,6 +131,8 @@ def decode(content: bytes, path: str) -> str:
 
 def text_problem(text: str) -> str | None:
     """Why a piece of text cannot be published: control characters or mojibake; None if it is clean."""
+    if text.isascii() and text.isprintable():  # no control character, and mojibake needs non-ASCII text
+        return None
     for char in text:
         if char != "\n" and (unicodedata.category(char) in {"Cc", "Cs", "Co"} or char in "\ufeff\ufffd"):
             return f"value {text!r} holds the character U+{ord(char):04X} ({unicodedata.name(char, 'a control character')})"

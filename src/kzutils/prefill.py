@@ -1,0 +1,165 @@
+"""Fill the book's execution cache on every core before Sphinx reads a page.
+
+Jupyter Book executes notebooks one after another while Sphinx reads them. Here every page that the cache
+does not hold yet is executed in a pool of worker processes, exactly as MyST-NB would execute it (the same
+page text after kzutils.sphinx_ext's source-read edits, the same reader, working folder, timeout and
+error setting) and stored in the cache; Sphinx then finds each page there. A page whose execution fails is
+not stored, so MyST-NB executes it again itself and fails the build as before.
+
+Run as `python -m kzutils.prefill BOOK CACHE [--edition student] [--workers N]` with the build's environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import hashlib
+import json
+import os
+import tempfile
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def page_text(source: Path, edition: str) -> str:
+    """The page as Sphinx hands it to MyST-NB: with the source-read edits of kzutils.sphinx_ext that touch code."""
+    from kzutils.facts import with_page_names
+    from kzutils.sphinx_ext import without_solutions
+
+    text = with_page_names(source.read_text(encoding="utf-8"))
+    return without_solutions(text) if edition == "student" else text
+
+
+def toc_pages(book: Path) -> list[Path]:
+    """The executable pages that _toc.yml lists (only those are built)."""
+    from kzutils.notebooks import notebook_sources
+
+    def files(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            found = [node[k] for k in ("root", "file") if isinstance(node.get(k), str)]
+            return found + [f for value in node.values() for f in files(value)]
+        if isinstance(node, list):
+            return [f for item in node for f in files(item)]
+        return []
+
+    listed = {str(Path(f).with_suffix("")) for f in files(yaml.safe_load((book / "_toc.yml").read_text()))}
+    return [p for p in notebook_sources(book) if str(p.relative_to(book).with_suffix("")) in listed]
+
+
+def read_notebook(source: Path, text: str, extensions: list[str]) -> Any:
+    """The notebook MyST-NB reads from the page text."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+    from myst_parser.config.main import MdParserConfig
+
+    config = MdParserConfig(enable_extensions=set(extensions))
+    return read_myst_markdown_notebook(text, config=config, add_source_map=True, path=str(source))
+
+
+DEPS = "kz-deps.json"  # in the cache folder: for each executed notebook (by cache hash), the files it read
+REEXECUTED = ".kz-reexecuted"  # in the build folder: the pages executed here, for Sphinx to read again
+
+
+def file_hash(path: str) -> str | None:
+    """SHA-256 of a file's bytes; None if it no longer exists."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def execute(job: tuple[str, Any, int]) -> tuple[str, Any, float, str | None, list[str]]:
+    """Execute one notebook in its page's folder; return it, the seconds taken, the error (None if none) and
+    the files it read (kzutils.reads)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    from kzutils.reads import LOG_ENV
+
+    path, notebook, timeout = job
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "reads.log"
+        log.touch()
+        os.environ[LOG_ENV] = str(log)  # the kernel inherits it
+        result = single_nb_execution(notebook, cwd=str(Path(path).parent), allow_errors=False, timeout=timeout,
+                                     meta_override=True)
+        read = sorted(set(log.read_text(encoding="utf-8").splitlines()))
+    return path, result.nb, result.time, None if result.err is None else result.exc_string, read
+
+
+def stale(entry: dict[str, Any] | None, hashkey: str) -> bool:
+    """True unless the cached execution's recorded reads are all unchanged (no record: stale)."""
+    if not entry or entry.get("hashkey") != hashkey or entry.get("data") != os.environ.get("KZ_DATA_DIR"):
+        return True
+    return any(file_hash(path) != digest for path, digest in entry["files"].items())
+
+
+def prefill(book: Path, cache_path: Path, edition: str = "full", workers: int | None = None,
+            build_dir: Path | None = None) -> list[str]:
+    """Execute, `workers` at a time, every page the cache lacks or whose recorded reads changed, and store the
+    successes with what they read; return their paths (also written to `build_dir`/.kz-reexecuted)."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
+    execute_cfg = config.get("execute", {})
+    if execute_cfg.get("execute_notebooks", "auto") != "cache" or execute_cfg.get("run_in_temp"):
+        return []  # only the book's own set-up is reproduced here
+    extensions = list(config.get("parse", {}).get("myst_enable_extensions", []))
+    timeout = int(execute_cfg.get("timeout", 30))
+    cache = get_cache(str(cache_path))
+    deps_file = cache_path / DEPS
+    deps = json.loads(deps_file.read_text(encoding="utf-8")) if deps_file.is_file() else {}
+    jobs = []
+    for source in toc_pages(book):
+        notebook = read_notebook(source, page_text(source, edition), extensions)
+        try:
+            record = cache.match_cache_notebook(notebook)
+        except KeyError:
+            record = None
+        if record is not None and stale(deps.get(record.hashkey), record.hashkey):
+            cache.remove_cache(record.pk)  # a file it read has changed since: execute it again
+            record = None
+        if record is None:
+            jobs.append((str(source), notebook, timeout))
+    done = []
+    workers = workers or min(len(jobs), len(os.sched_getaffinity(0))) or 1
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+        for path, notebook, seconds, error, read in pool.map(execute, jobs):
+            done.append(path)
+            if error is None:  # a failure is left for MyST-NB to run again and report
+                record = cache.cache_notebook_bundle(
+                    CacheBundleIn(notebook, path, data={"execution_seconds": seconds}), check_validity=False,
+                    overwrite=True)
+                deps[record.hashkey] = {"hashkey": record.hashkey, "page": path,
+                                        "data": os.environ.get("KZ_DATA_DIR"),
+                                        "files": {f: file_hash(f) for f in read}}
+    kept = {r.hashkey for r in cache.list_cache_records()}
+    deps = {key: entry for key, entry in deps.items() if key in kept}
+    cache_path.mkdir(parents=True, exist_ok=True)
+    deps_file.write_text(json.dumps(deps, indent=1, sort_keys=True), encoding="utf-8")
+    if build_dir is not None:
+        build_dir.mkdir(parents=True, exist_ok=True)
+        (build_dir / REEXECUTED).write_text("".join(f"{p}\n" for p in done), encoding="utf-8")
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: fill the cache; always exit 0 (the build itself reports failures)."""
+    parser = argparse.ArgumentParser(prog="python -m kzutils.prefill")
+    parser.add_argument("book", type=Path)
+    parser.add_argument("cache", type=Path)
+    parser.add_argument("--edition", default="full")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--build-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    done = prefill(args.book.resolve(), args.cache.resolve(), args.edition, args.workers,
+                   args.build_dir.resolve() if args.build_dir else None)
+    print(f"kzutils build: executed {len(done)} notebook(s) in parallel before Sphinx: "
+          f"{', '.join(Path(p).stem for p in done) or 'none'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Build speed without stale numbers: each page glues the facts it prints, and only those."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kzutils.facts import PREAMBLE, glued_names, with_page_names
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+def pages() -> list[Path]:
+    return sorted(p for p in BOOK.rglob("*.md") if "_build" not in p.parts)
+
+
+def test_every_page_glues_every_name_it_prints() -> None:
+    checked = 0
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        if PREAMBLE not in text:
+            continue
+        # An independent reading of the roles: anything between `{glue...}` and the closing backtick.
+        printed = {m.group(2).split(":")[0] if m.group(1) == ":text" else m.group(2)
+                   for m in re.finditer(r"\{glue(:\w+)?\}`([^`]+)`", text) if m.group(1) != ":figure"}
+        rewritten = with_page_names(text)
+        line = next(l for l in rewritten.splitlines() if l.startswith("facts = kz.glue_facts(page="))
+        assert printed <= set(eval(line.split("page=", 1)[1][:-1])), page  # noqa: S307 (our own literal)
+        assert printed == set(glued_names(text)), page
+        checked += 1
+    assert checked >= 10
+
+
+def test_glued_names_reads_every_role_form() -> None:
+    text = "{glue}`a` and {glue:text}`b:.1f` and {glue:md}`c` and {glue:any}`d` but not\n```{glue:figure} fig-x\n```"
+    assert glued_names(text) == ["a", "b", "c", "d"]
+    assert with_page_names(f"x\n{PREAMBLE}\n{text}").splitlines()[1] == "facts = kz.glue_facts(page=['a', 'b', 'c', 'd'])"
+
+
+# --- dependencies recorded when a notebook runs (kzutils.reads, kzutils.prefill) ---------------------------
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+
+from conftest import edit_cell, read_rows  # noqa: E402
+from kzutils.build import SPHINX_SIDE, build  # noqa: E402
+
+
+def executed(output: str) -> set[str]:
+    """The pages `kzutils build` executed before Sphinx, from its report line."""
+    line = next(l for l in output.splitlines() if "in parallel before Sphinx" in l)
+    names = line.split("Sphinx: ", 1)[1].strip()
+    return set() if names == "none" else set(names.split(", "))
+
+
+def readers(out: Path, name: str) -> set[str]:
+    deps = json.loads((out / "_build" / ".jupyter_cache" / "kz-deps.json").read_text(encoding="utf-8"))
+    return {Path(entry["page"]).stem for entry in deps.values() if any(f.endswith("/" + name) for f in entry["files"])}
+
+
+def html_text(out: Path, page: str) -> str:
+    import html
+    raw = (out / "_build" / "html" / f"{page}.html").read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"<[^>]+>", "", raw))
+
+
+@pytest.mark.build
+def test_a_changed_table_reexecutes_exactly_its_readers(project_copy: Path, capfd: pytest.CaptureFixture) -> None:
+    book, data, out = project_copy / "book", project_copy / "data", project_copy / "out"
+    assert build(book, out, data) == 0
+    assert executed(capfd.readouterr().out) == {"intro", "elections", "bibliography", "how-to-cite"}
+    assert build(book, out, data) == 0
+    assert executed(capfd.readouterr().out) == set(), "a no-op rebuild executes nothing"
+    votes = readers(out, "votes.csv")
+    assert "elections" in votes and "how-to-cite" not in votes and "bibliography" not in votes
+    rows = read_rows(data / "votes.csv")
+    row = next(i for i, r in enumerate(rows) if r[:1] == ["pres-2022"] and r[4] == "final")
+    edit_cell(data / "votes.csv", row, "turnout_pct", "69.43")
+    assert build(book, out, data) == 0
+    assert executed(capfd.readouterr().out) == votes  # the readers, no more and no fewer
+    text = html_text(out, "chapters/elections")
+    assert "turnout of 69.43%" in text and "turnout of 69.44%" not in text
+
+
+@pytest.mark.build
+def test_toc_and_config_edits_reexecute_no_notebook(project_copy: Path, capfd: pytest.CaptureFixture) -> None:
+    book, data, out = project_copy / "book", project_copy / "data", project_copy / "out"
+    assert build(book, out, data) == 0
+    capfd.readouterr()
+    config = book / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "Every number is computed", "Each number is computed"), encoding="utf-8")
+    assert build(book, out, data) == 0
+    assert executed(capfd.readouterr().out) == set()
+    assert "Each number is computed" in (out / "_build" / "html" / "intro.html").read_text(encoding="utf-8")
+    toc = book / "_toc.yml"
+    toc.write_text(toc.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
+    assert build(book, out, data) == 0
+    # Only a page whose code reads _toc.yml itself (the bibliography's chapter list) runs again.
+    assert executed(capfd.readouterr().out) <= readers(out, "_toc.yml") == {"bibliography"}
+
+
+def test_notebooks_never_import_the_sphinx_side_modules() -> None:
+    code = ("import sys, kzutils as kz, kzutils.facts, kzutils.style, kzutils.tables, kzutils.maps, kzutils.bib, "
+            "kzutils.ledger, kzutils.meta, kzutils.claims; "
+            "print(sorted(m for m in sys.modules if m.startswith('kzutils.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    for module in SPHINX_SIDE:
+        assert f"'kzutils.{module.removesuffix('.py')}'" not in loaded
+
+
+@pytest.mark.build
+def test_student_edition_reexecutes_nothing_the_full_edition_ran(project_copy: Path,
+                                                                    capfd: pytest.CaptureFixture) -> None:
+    from kzutils.sphinx_ext import without_solutions
+
+    book, data = project_copy / "book", project_copy / "data"
+    assert build(book, book, data) == 0
+    capfd.readouterr()
+    assert build(book, book / "_build" / "student", data, edition="student") == 0
+    # Only a page whose solutions hold code is a different notebook in the student edition.
+    differ = {p.stem for p in book.rglob("*.md") if "_build" not in p.parts
+              and without_solutions(p.read_text(encoding="utf-8")).count("{code-cell}")
+              != p.read_text(encoding="utf-8").count("{code-cell}")}
+    assert executed(capfd.readouterr().out) == differ & {"intro", "elections", "bibliography", "how-to-cite"}
