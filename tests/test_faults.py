@@ -294,6 +294,7 @@ def test_build_validates_first_and_ends_with_the_message(project_copy: Path) -> 
     assert not (out / "_build").exists(), "no notebook may run on bad data"
 
 
+@pytest.mark.build  # runs two builds, so it belongs to the full tier, not `make check`
 def test_two_builds_at_once_take_turns(project_copy: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     book, data, out = project_copy / "book", project_copy / "data", project_copy / "out"
