@@ -52,7 +52,10 @@ def null_book(book: Path) -> None:
         text = page.read_text(encoding="utf-8")
         title = re.search(r"^# .+$", text, re.M)
         head = text.split("\n---", 1)[0] + "\n---\n\n" if page in notebooks else ""
-        cell = f"```{{code-cell}} ipython3\n:tags: [remove-cell]\n\n{NULL_CELL}```\n" if page in notebooks else ""
+        # The page's name in a comment makes each page's code unique: jupyter-cache keys on the code, and would
+        # otherwise execute one notebook and serve its outputs to all the others.
+        code = f"# {page.relative_to(book).as_posix()}\n{NULL_CELL}"
+        cell = f"```{{code-cell}} ipython3\n:tags: [remove-cell]\n\n{code}```\n" if page in notebooks else ""
         page.write_text(f"{head}{title.group(0) if title else '# Page'}\n\n{cell}", encoding="utf-8")
 
 

@@ -132,3 +132,9 @@ def pdf_text(request: pytest.FixtureRequest) -> tuple[str, Path]:
     pdf = out / "_build" / "latex" / "kazakhstan-in-transition.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return text, pdf
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_disk_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """kzutils.diskcache writes into a folder of the test run, not the user's cache (builds inherit it)."""
+    os.environ.setdefault("KZ_CACHE_DIR", str(tmp_path_factory.mktemp("kz-cache")))

@@ -3,11 +3,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
-import os
-import pickle
 import re
 from pathlib import Path
 from typing import Any, Mapping
@@ -47,34 +43,12 @@ def entry_lines(text: str) -> dict[str, list[int]]:
 
 @functools.lru_cache(maxsize=4)
 def _read_cached(path: Path, _stamp: tuple[int, int, int] | None) -> BibliographyData:
+    from kzutils import diskcache
+
     label = f"{path.parent.name}/{path.name}"
     if _stamp is None:
         raise DataValidationError(label, None, None, "the bibliography does not exist")
-    content = path.read_bytes()
-    cached = _disk_cache(content)
-    if cached is not None and cached.is_file():
-        with contextlib.suppress(Exception):  # a damaged or foreign cache file: parse again
-            return pickle.loads(cached.read_bytes())
-    data = _parse_checked(decode(content, label), label)
-    if cached is not None:
-        with contextlib.suppress(OSError):
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(pickle.dumps(data))
-            partial.replace(cached)
-    return data
-
-
-def _disk_cache(content: bytes) -> Path | None:
-    """Where a parsed, checked bibliography with these bytes is kept between processes (the user's cache folder,
-    keyed by the bytes, this module and pybtex's version); None without a home folder."""
-    import pybtex
-
-    root = os.environ.get("XDG_CACHE_HOME") or (str(Path.home() / ".cache") if Path.home().is_dir() else "")
-    if not root:
-        return None
-    digest = hashlib.sha256(content + Path(__file__).read_bytes() + pybtex.__version__.encode()).hexdigest()
-    return Path(root) / "kzutils" / f"bib-{digest}.pickle"
+    return diskcache.cached("bib", path.parent, [path], lambda: _parse_checked(decode(path.read_bytes(), label), label))
 
 
 def _parse_checked(text: str, label: str) -> BibliographyData:

@@ -23,6 +23,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from kzutils import diskcache
+
 STAMP = ".kz-inputs.sha256"
 LOCK = "_build.lock"
 STRICT_FLAGS = ("-W", "-n", "--keep-going")
@@ -43,6 +45,7 @@ def input_files(book: Path, data_dir: Path) -> list[Path]:
 
 SPHINX_SIDE = ("__main__.py", "build.py", "prefill.py", "sphinx_ext.py")  # never imported by a notebook
 CACHE = ".jupyter_cache"
+TABLES = ".kz-tables"  # kzutils.diskcache's entries: keyed by content, so they survive a clean build
 EXEC_STAMP = "kz-execution.sha256"  # in the cache folder
 
 
@@ -193,7 +196,7 @@ def _build_locked(book: Path, out: Path, data_dir: Path, builder: str, extra: Se
         print(f"kzutils build: inputs changed or last build failed: cleaning {build_dir} (not its {CACHE})",
               flush=True)
         for child in build_dir.iterdir():
-            if child.name not in (CACHE, LOCK):
+            if child.name not in (CACHE, TABLES, LOCK):
                 shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
     cache = shared_cache(out) if edition == "student" else build_dir / CACHE  # as student_config sets it
     executing = execution_fingerprint(book, data_dir)
@@ -206,6 +209,8 @@ def _build_locked(book: Path, out: Path, data_dir: Path, builder: str, extra: Se
     (cache / EXEC_STAMP).write_text(executing + "\n")
     (build_dir / STAMP).unlink(missing_ok=True)
     env = {**os.environ, "KZ_DATA_DIR": str(data_dir), MANAGED_ENV: current}
+    # Validated tables and facts, computed by the first notebook that needs them and read back by the others.
+    env.setdefault(diskcache.ENV, str(cache.parent / TABLES))
     # Matplotlib stamps SVG and PDF figures with the build date unless this is set; the release date keeps
     # rebuilds of the same sources byte-identical whatever format a chapter chooses.
     env.setdefault("SOURCE_DATE_EPOCH", release_epoch(data_dir))

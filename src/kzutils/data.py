@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from kzutils import bib
+from kzutils import bib, diskcache
 from kzutils.descriptor import check_descriptor
 from kzutils.reads import record
 from kzutils.validate import (
@@ -156,11 +156,17 @@ def _validated(folder: Path, name: str) -> tuple[list[dict[str, Any]], pd.DataFr
     files = dependencies(name, folder)
     record(files)
     stamps = tuple(stamp(f) for f in files)
-    return _load_cached(folder, name, stamps)
+    return _load_cached(folder, name, tuple(files), stamps)
 
 
 @functools.lru_cache(maxsize=64)
-def _load_cached(folder: Path, name: str, _stamps: tuple[Any, ...]) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+def _load_cached(folder: Path, name: str, files: tuple[Path, ...],
+                 _stamps: tuple[Any, ...]) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    return diskcache.cached(f"table-{name}", folder, files, lambda: _parse_and_check(folder, name))
+
+
+def _parse_and_check(folder: Path, name: str) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+    """Parsed records and typed frame of one table, after every check; all problems raised at once."""
     entry = resource(name, folder)
     if "schema" not in entry:
         raise KeyError(f"resource {name!r} is not a table; use load_shapes")

@@ -348,9 +348,23 @@ FAMILIES: tuple[Callable[[Path | None], Iterator[Fact]], ...] = (
 
 
 def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:
-    """Every named fact, computed from the data package."""
-    folder = Path(data_dir) if data_dir is not None else None
+    """Every named fact, computed from the data package (or read back from kzutils.diskcache)."""
+    from kzutils import diskcache
+    from kzutils.data import bibliography_path, find_data_dir, existing_folder
+
+    folder = existing_folder(Path(data_dir), "the caller") if data_dir is not None else find_data_dir()
+    # Facts read the package's tables, its descriptor and the bibliography: every byte of those is in the key.
+    with capture():  # finding the inputs is not reading a fact (a fact's files are logged when it is used)
+        inputs = [*sorted(p for p in folder.rglob("*") if p.is_file()), bibliography_path(folder)]
+    facts, files_by_fact = diskcache.cached("facts", folder, inputs, lambda: _compute_facts(folder))
+    FACT_FILES.update(files_by_fact)
+    return facts
+
+
+def _compute_facts(folder: Path) -> tuple[dict[str, Fact], dict[str, frozenset[str]]]:
+    """Every fact, and the files each one's family read."""
     facts: dict[str, Fact] = {}
+    files_by_fact: dict[str, frozenset[str]] = {}
     for family in FAMILIES:
         with capture() as files:  # a fact's files are logged when the fact is used (kzutils.reads)
             made = list(family(folder))
@@ -358,8 +372,8 @@ def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:
             if fact.name in facts:
                 raise ValueError(f"two facts are named {fact.name!r}: check the data for duplicates")
             facts[fact.name] = fact
-            FACT_FILES[fact.name] = frozenset(files)
-    return facts
+            files_by_fact[fact.name] = frozenset(files)
+    return facts, files_by_fact
 
 
 FACT_FILES: dict[str, frozenset[str]] = {}  # the files each fact's family read, from the last all_facts()
