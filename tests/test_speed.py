@@ -50,7 +50,9 @@ from kzutils.build import SPHINX_SIDE, build  # noqa: E402
 
 
 def executed(output: str) -> set[str]:
-    """The pages `kzutils build` executed before Sphinx, from its report line."""
+    """The pages `kzutils build` executed before Sphinx, from its report line (none if it was up to date)."""
+    if "it is up to date" in output:
+        return set()
     line = next(l for l in output.splitlines() if "in parallel before Sphinx" in l)
     names = line.split("Sphinx: ", 1)[1].strip()
     return set() if names == "none" else set(names.split(", "))
@@ -58,7 +60,8 @@ def executed(output: str) -> set[str]:
 
 def readers(out: Path, name: str) -> set[str]:
     deps = json.loads((out / "_build" / ".jupyter_cache" / "kz-deps.json").read_text(encoding="utf-8"))
-    return {Path(entry["page"]).stem for entry in deps.values() if any(f.endswith("/" + name) for f in entry["files"])}
+    return {Path(entry["page"]).stem for entry in deps.values()
+            if any(f.split("::")[0].endswith("/" + name) for f in entry["files"])}
 
 
 def html_text(out: Path, page: str) -> str:
@@ -73,7 +76,8 @@ def test_a_changed_table_reexecutes_exactly_its_readers(project_copy: Path, capf
     assert build(book, out, data) == 0
     assert executed(capfd.readouterr().out) == {"intro", "elections", "bibliography", "how-to-cite"}
     assert build(book, out, data) == 0
-    assert executed(capfd.readouterr().out) == set(), "a no-op rebuild executes nothing"
+    no_op = capfd.readouterr().out
+    assert executed(no_op) == set() and "it is up to date" in no_op, "a no-op rebuild does nothing"
     votes = readers(out, "votes.csv")
     assert "elections" in votes and "how-to-cite" not in votes and "bibliography" not in votes
     rows = read_rows(data / "votes.csv")
@@ -99,8 +103,30 @@ def test_toc_and_config_edits_reexecute_no_notebook(project_copy: Path, capfd: p
     toc = book / "_toc.yml"
     toc.write_text(toc.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
     assert build(book, out, data) == 0
-    # Only a page whose code reads _toc.yml itself (the bibliography's chapter list) runs again.
-    assert executed(capfd.readouterr().out) <= readers(out, "_toc.yml") == {"bibliography"}
+    # The bibliography reads _toc.yml's chapter list, which a comment does not change.
+    assert executed(capfd.readouterr().out) == set()
+    assert readers(out, "_toc.yml") == {"bibliography"}
+
+
+@pytest.mark.build
+def test_a_chapter_edit_reexecutes_its_page_and_only_the_pages_that_use_what_changed(
+        project_copy: Path, capfd: pytest.CaptureFixture) -> None:
+    book, data, out = project_copy / "book", project_copy / "data", project_copy / "out"
+    assert build(book, out, data) == 0
+    capfd.readouterr()
+    page = book / "chapters" / "elections.md"
+    text = page.read_text(encoding="utf-8")
+    marker = "```{code-cell} ipython3\n:tags: [remove-cell]\n\n"
+    assert marker in text
+    page.write_text(text.replace(marker, marker + "# an edit of the code only\n", 1), encoding="utf-8")
+    assert build(book, out, data) == 0
+    # The bibliography (its citations) and the ledger (its glued names) read views of the page that did not change.
+    assert executed(capfd.readouterr().out) == {"elections"}
+    cited = "{cite:p}`crs2025kazakhstan`"
+    page.write_text(page.read_text(encoding="utf-8").replace("\n## ", f"\nA new citation {cited}.\n\n## ", 1),
+                    encoding="utf-8")
+    assert build(book, out, data) == 0
+    assert executed(capfd.readouterr().out) == {"bibliography"}  # its citations changed; its code did not
 
 
 def test_notebooks_never_import_the_sphinx_side_modules() -> None:

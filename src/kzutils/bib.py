@@ -239,7 +239,7 @@ def chapter_kinds(pages: Mapping[str, Path], path: Path) -> pd.DataFrame:
     by_key = kinds(path)
     rows = []
     for title, page in pages.items():
-        record([page])
+        record([page], view="citations")
         cited = cited_keys(Path(page).read_text(encoding="utf-8"))
         counts = {kind: sum(1 for key in cited if by_key.get(key) == kind) for kind in KINDS}
         total = len(cited)
@@ -249,12 +249,10 @@ def chapter_kinds(pages: Mapping[str, Path], path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chapter", *KINDS, "total", "state sources", "state share (%)"])
 
 
-def chapter_pages(book: Path) -> dict[str, Path]:
-    """The book's chapters in table-of-contents order, as {title: path} (titles from each page's `# ` heading)."""
+def toc_chapter_files(toc_text: str) -> list[str]:
+    """The `chapters/...` files of a _toc.yml text, in table-of-contents order."""
     import yaml
 
-    record([Path(book) / "_toc.yml"])
-    toc = yaml.safe_load((Path(book) / "_toc.yml").read_text(encoding="utf-8"))
     files: list[str] = []
 
     def walk(node: Any) -> None:
@@ -267,13 +265,25 @@ def chapter_pages(book: Path) -> dict[str, Path]:
             for item in node:
                 walk(item)
 
-    walk(toc)
-    pages: dict[str, Path] = {}
-    for name in files:
+    walk(yaml.safe_load(toc_text))
+    return files
+
+
+def page_title(text: str) -> str | None:
+    """A page's `# ` heading, without LaTeX braces (None if it has none)."""
+    heading = re.search(r"^# (.+)$", text, re.M)
+    return _LATEX_BRACES.sub("", heading.group(1)).strip() if heading else None
+
+
+def chapter_pages(book: Path) -> dict[str, Path]:
+    """The book's chapters in table-of-contents order, as {title: path} (titles from each page's `# ` heading)."""
+    toc = Path(book) / "_toc.yml"
+    record([toc], view="toc-chapters")
+    pages = {}
+    for name in toc_chapter_files(toc.read_text(encoding="utf-8")):
         page = Path(book) / f"{name}.md"
-        record([page])
-        heading = re.search(r"^# (.+)$", page.read_text(encoding="utf-8"), re.M)
-        pages[_LATEX_BRACES.sub("", heading.group(1)).strip() if heading else name] = page
+        record([page], view="title")
+        pages[page_title(page.read_text(encoding="utf-8")) or name] = page
     return pages
 
 

@@ -145,8 +145,8 @@ def build(book: Path, out: Path, data_dir: Path, builder: str = "html", extra: S
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder) / "_config.yml"
             config.write_text(student_config(book, shared_cache(out)), encoding="utf-8")
-            return _build(book, out, data_dir, builder, (*extra, "--config", str(config)), edition)
-    return _build(book, out, data_dir, builder, extra, edition)
+            return _build(book, out, data_dir, builder, (*extra, "--config", str(config)), edition, extra)
+    return _build(book, out, data_dir, builder, extra, edition, extra)
 
 
 def lock_files(out: Path) -> list[Path]:
@@ -174,9 +174,65 @@ def exclusive(out: Path) -> Iterator[None]:
         yield
 
 
-def _build(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[str], edition: str = "full") -> int:
+def _build(book: Path, out: Path, data_dir: Path, builder: str, extra: Sequence[str], edition: str = "full",
+           options: Sequence[str] = ()) -> int:
+    """Build under the output's lock, unless nothing changed since the last success (`options`: the caller's
+    own extra arguments, without the temporary configuration file of the student edition)."""
     with exclusive(out):
-        return _build_locked(book, out, data_dir, builder, extra, edition)
+        build_dir = out / "_build"
+        done = build_dir / f".kz-built-{builder}.sha256"
+        everything = whole_build_fingerprint(book, data_dir, builder, options, edition)
+        if done.is_file() and done.read_text().strip() == everything and output_folder(build_dir, builder).is_dir():
+            print(f"kzutils build: nothing has changed since the last successful {builder} build in {build_dir}; "
+                  "it is up to date", flush=True)
+            return 0
+        done.unlink(missing_ok=True)
+        code = _build_locked(book, out, data_dir, builder, extra, edition)
+        if code == 0:
+            done.write_text(everything + "\n")
+        return code
+
+
+def output_folder(build_dir: Path, builder: str) -> Path:
+    """Where jupyter-book writes a builder's output."""
+    return build_dir / ("latex" if builder in ("latex", "pdflatex") else builder)
+
+
+def book_files(book: Path) -> list[Path]:
+    """Every file of the book's sources: pages, configuration, bibliography, static files (no build output)."""
+    skip = {"_build", "__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
+    found = []
+    for folder, folders, files in os.walk(book):
+        folders[:] = sorted(name for name in folders if name not in skip)
+        found += [Path(folder) / name for name in sorted(files)]
+    return found
+
+
+def installed_distributions() -> list[str]:
+    """The name-version of every installed distribution on sys.path (a changed library is a changed build)."""
+    names = []
+    for entry in sys.path:
+        with contextlib.suppress(OSError):
+            names += sorted(name for name in os.listdir(entry or ".") if name.endswith((".dist-info", ".egg-info")))
+    return names
+
+
+def whole_build_fingerprint(book: Path, data_dir: Path, builder: str, extra: Sequence[str], edition: str) -> str:
+    """SHA-256 over everything a build's output follows from: the book's and the data's files, kzutils, the
+    release metadata, the installed libraries, the build's options and its KZ_* settings. Equal to the last
+    successful build's: nothing to do (Sphinx would read, execute and write nothing)."""
+    package = Path(__file__).resolve().parent
+    citation = [p for p in (data_dir.parent / "CITATION.cff",) if p.is_file()]
+    files = [*book_files(book), *sorted(p for p in data_dir.rglob("*") if p.is_file()),
+             *sorted(package.glob("*.py")), *citation]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("KZ_") or k == "SOURCE_DATE_EPOCH")
+    digest.update(repr((sys.executable, sys.version, builder, list(extra), edition, str(data_dir), settings,
+                        installed_distributions())).encode())
+    return digest.hexdigest()
 
 
 def prefill_command(book: Path, out: Path, edition: str, cache: Path) -> list[str]:

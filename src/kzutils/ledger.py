@@ -14,14 +14,19 @@ from kzutils.reads import record
 GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([^`]+)`")
 
 
+def glued_keys(text: str) -> list[str]:
+    """The glue keys a page's text prints, in order of first use."""
+    return list(dict.fromkeys(key.split(":")[0].strip() for key in GLUE_ROLE.findall(text)))
+
+
 def glue_uses(book: Path) -> dict[str, list[str]]:
     """For every glue key printed in the book's pages, the pages (docnames) that print it."""
     uses: dict[str, list[str]] = {}
     for page in sorted(p for p in book.rglob("*.md") if "_build" not in p.parts):
         docname = page.relative_to(book).with_suffix("").as_posix()
-        record([page])
-        for key in dict.fromkeys(GLUE_ROLE.findall(page.read_text(encoding="utf-8"))):
-            uses.setdefault(key.split(":")[0].strip(), []).append(docname)
+        record([page], view="glued-names")
+        for key in glued_keys(page.read_text(encoding="utf-8")):
+            uses.setdefault(key, []).append(docname)
     return uses
 
 

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
+
+from kzutils import forkkernel, reads
 
 
 def page_text(source: Path, edition: str) -> str:
@@ -62,22 +65,15 @@ DEPS = "kz-deps.json"  # in the cache folder: for each executed notebook (by cac
 REEXECUTED = ".kz-reexecuted"  # in the build folder: the pages executed here, for Sphinx to read again
 
 
-def file_hash(path: str) -> str | None:
-    """SHA-256 of a file's bytes; None if it no longer exists."""
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def execute(job: tuple[str, Any, int]) -> tuple[str, Any, float, str | None, list[str]]:
-    """Execute one notebook in its page's folder; return it, the seconds taken, the error (None if none) and
-    the files it read (kzutils.reads)."""
+def execute(job: tuple[str, Any, int, str | None]) -> tuple[str, Any, float, str | None, list[str]]:
+    """Execute one notebook in its page's folder, in a kernel forked by the server on the job's socket (if
+    any); return it, the seconds taken, the error (None if none) and the files it read (kzutils.reads)."""
     from jupyter_cache.executors.utils import single_nb_execution
 
     from kzutils.reads import LOG_ENV
 
-    path, notebook, timeout = job
+    path, notebook, timeout, kernels = job
+    forked = {"kernel_manager_class": forkkernel.manager_class(Path(kernels))} if kernels else {}
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "reads.log"
         log.touch()
@@ -85,16 +81,39 @@ def execute(job: tuple[str, Any, int]) -> tuple[str, Any, float, str | None, lis
         # Every output has arrived when the last cell returns: stop the kernel at once rather than wait for a
         # graceful exit (about half a second a notebook).
         result = single_nb_execution(notebook, cwd=str(Path(path).parent), allow_errors=False, timeout=timeout,
-                                     meta_override=True, shutdown_kernel="immediate")
+                                     meta_override=True, shutdown_kernel="immediate", **forked)
         read = sorted(set(log.read_text(encoding="utf-8").splitlines()))
     return path, result.nb, result.time, None if result.err is None else result.exc_string, read
+
+
+FORK_ENV = "KZ_FORK_KERNELS"  # "0": start every kernel afresh, as Jupyter does (to compare, or if forking fails)
+
+
+@contextlib.contextmanager
+def kernel_server() -> Iterator[str | None]:
+    """The socket of a kernel fork server (kzutils.forkkernel) for this fill, or None to start kernels afresh."""
+    if os.environ.get(FORK_ENV) == "0" or not hasattr(os, "fork"):
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="kz-kernels-") as folder:
+        try:
+            server = forkkernel.server(Path(folder))
+            socket_path = server.__enter__()
+        except (OSError, RuntimeError) as problem:
+            print(f"kzutils build: kernels start afresh (no fork server: {problem})", flush=True)
+            yield None
+            return
+        try:
+            yield str(socket_path)
+        finally:
+            server.__exit__(None, None, None)
 
 
 def stale(entry: dict[str, Any] | None, hashkey: str) -> bool:
     """True unless the cached execution's recorded reads are all unchanged (no record: stale)."""
     if not entry or entry.get("hashkey") != hashkey or entry.get("data") != os.environ.get("KZ_DATA_DIR"):
         return True
-    return any(file_hash(path) != digest for path, digest in entry["files"].items())
+    return any(reads.digest(path) != digest for path, digest in entry["files"].items())
 
 
 def prefill(book: Path, cache_path: Path, edition: str = "full", workers: int | None = None,
@@ -125,10 +144,14 @@ def prefill(book: Path, cache_path: Path, edition: str = "full", workers: int | 
             record = None
         if record is None:
             jobs.append((str(source), notebook, timeout))
+    # Longest pages first (by their code), so that no core waits at the end while one long page runs.
+    jobs.sort(key=lambda job: -sum(len(cell.source) for cell in job[1].cells if cell.cell_type == "code"))
     done = []
-    workers = workers or min(len(jobs), len(os.sched_getaffinity(0))) or 1
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-        for path, notebook, seconds, error, read in pool.map(execute, jobs):
+    # One more worker than cores: a kernel waits on messages now and then, and another can use the core.
+    workers = workers or min(len(jobs), len(os.sched_getaffinity(0)) + 1) or 1
+    with contextlib.ExitStack() as stack, concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+        kernels = stack.enter_context(kernel_server()) if jobs else None
+        for path, notebook, seconds, error, read in pool.map(execute, [(*job, kernels) for job in jobs]):
             done.append(path)
             if error is None:  # a failure is left for MyST-NB to run again and report
                 record = cache.cache_notebook_bundle(
@@ -136,7 +159,7 @@ def prefill(book: Path, cache_path: Path, edition: str = "full", workers: int | 
                     overwrite=True)
                 deps[record.hashkey] = {"hashkey": record.hashkey, "page": path,
                                         "data": os.environ.get("KZ_DATA_DIR"),
-                                        "files": {f: file_hash(f) for f in read}}
+                                        "files": {f: reads.digest(f) for f in read}}
     kept = {r.hashkey for r in cache.list_cache_records()}
     deps = {key: entry for key, entry in deps.items() if key in kept}
     cache_path.mkdir(parents=True, exist_ok=True)
