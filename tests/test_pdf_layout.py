@@ -26,18 +26,23 @@ def exercises(page_text: str) -> list[tuple[str, str]]:
     return found
 
 
-def test_returned_frames_and_series_become_list_tables() -> None:
+def test_returned_frames_and_series_become_pdf_tables() -> None:
+    import json
+
+    def spec(data: pd.DataFrame | pd.Series) -> dict:
+        text = output_table(data)
+        assert text.startswith("```{kz-table}\n")
+        return json.loads(text.split("\n")[1])
+
     frame = pd.DataFrame({"year": [2019, 2022], "events": [3, 40]}).set_index("year")
-    table = output_table(frame)
-    assert table.startswith("```{list-table}") and "* - year\n  - events" in table and "  - 40" in table
+    assert spec(frame)["columns"] == ["year", "events"] and spec(frame)["rows"][1] == ["2022", "40"]
     counts = pd.Series({"reform": 18, "justice": 16}, name="count")
-    assert "* - reform\n  - 18" in output_table(counts)
+    assert spec(counts)["rows"][0] == ["reform", "18"]
     dates = pd.DataFrame({"date": pd.to_datetime(["2022-01-05"]), "title": ["<b>x</b>"]})
-    text = output_table(dates)
-    assert "2022\\-01\\-05" in text and "00:00" not in text and "\\<b\\>x\\<\\/b\\>" in text
-    assert "First 10 of 100 rows" in output_table(pd.DataFrame({"n": range(100)}))
+    assert spec(dates)["rows"] == [["2022-01-05", "<b>x</b>"]]
+    assert spec(pd.DataFrame({"n": range(100)}))["caption"] == "First 10 of 100 rows"
     pivot = pd.DataFrame({"date": ["d1"], "vote": ["v1"], "final": [69.4]}).set_index(["date", "vote"])
-    assert "* - date\n  - vote\n  - final" in output_table(pivot)
+    assert spec(pivot)["columns"] == ["date", "vote", "final"]
 
 
 def test_every_page_with_exercises_is_found() -> None:

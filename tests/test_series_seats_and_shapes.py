@@ -105,14 +105,23 @@ def test_tables_escape_text_from_the_data() -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
-def test_pdf_tables_escape_markup_from_the_data() -> None:
+def pdf_table(table: "kz.show_table") -> dict:
+    """The JSON body of a table's `kz-table` directive (what the PDF prints)."""
+    import json
+
+    markdown = table.to_markdown()
+    assert markdown.startswith("```{kz-table}\n") and markdown.endswith("\n```\n")
+    return json.loads(markdown.split("\n")[1])
+
+
+def test_pdf_tables_carry_text_from_the_data_literally() -> None:
     import pandas as pd
 
-    markdown = kz.show_table(pd.DataFrame({"title": ["<b>*bold*</b> | 50%", None]}), caption="A & B").to_markdown()
-    assert markdown.startswith("```{list-table} A \\& B\n:header-rows: 1\n:class: longtable")
-    assert "\\<b\\>\\*bold\\*\\<\\/b\\> \\| 50\\%" in markdown and "<b>" not in markdown
-    assert markdown.count("* - ") == 3  # header and two rows; the missing value prints as a dash
-    assert "  - —" not in markdown and "* - —" in markdown
+    table = kz.show_table(pd.DataFrame({"title": ["<b>*bold*</b> | 50% ```", None]}), caption="A & B")
+    assert "`" not in table.to_markdown().split("\n", 1)[1].rsplit("```", 1)[0]  # nothing closes the fence early
+    spec = pdf_table(table)
+    assert spec["caption"] == "A & B" and spec["columns"] == ["title"]
+    assert spec["rows"] == [["<b>*bold*</b> | 50% ```"], ["—"]]  # the missing value prints as a dash
 
 
 def test_web_and_pdf_tables_print_the_same_values() -> None:
@@ -120,10 +129,24 @@ def test_web_and_pdf_tables_print_the_same_values() -> None:
 
     frame = pd.DataFrame({"share": [69.44, None], "votes": [1234567, 2], "name": ["Amanat", "Baytaq"]})
     table = kz.show_table(frame, formats={"votes": "{:,.0f}"})
-    html, markdown = table.to_html(), table.to_markdown()
-    for shown, escaped in (("69.44", "69\\.44"), ("1,234,567", "1\\,234\\,567"), ("Amanat", "Amanat")):
-        assert f">{shown}</td>" in html and f"- {escaped}\n" in markdown, shown
-    assert "69.440000" not in html and html.count(">—</td>") == 1
+    html, spec = table.to_html(), pdf_table(table)
+    for shown in ("69.44", "1,234,567", "Amanat"):
+        assert f">{shown}</td>" in html and shown in spec["rows"][0], shown
+    assert "69.440000" not in html and html.count(">—</td>") == 1 and spec["rows"][1][0] == "—"
+
+
+def test_pdf_tables_become_longtables_with_the_given_widths() -> None:
+    import pandas as pd
+    from docutils import nodes
+
+    from kzutils.sphinx_ext import table_from_spec
+
+    table = table_from_spec(pdf_table(kz.show_table(pd.DataFrame({"a": ["x * y"], "b": [2]}), caption="Cap")))
+    assert table["classes"] == ["colwidths-given", "longtable"]
+    assert table.next_node(nodes.title).astext() == "Cap"
+    assert [c["colwidth"] for c in table.findall(nodes.colspec)] == [5, 4]
+    assert [e.astext() for e in table.next_node(nodes.thead).findall(nodes.entry)] == ["a", "b"]
+    assert [e.astext() for e in table.next_node(nodes.tbody).findall(nodes.entry)] == ["x * y", "2"]
 
 
 def test_student_edition_drops_every_kind_of_solution() -> None:

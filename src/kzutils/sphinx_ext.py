@@ -5,11 +5,12 @@ the values it plots (written at build time from the glued data)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -334,6 +335,71 @@ def write_figure_data(app: Sphinx, exception: Exception | None) -> None:
             target.write_text(entry["csv"], encoding="utf-8", newline="\n")
 
 
+class book_table(nodes.General, nodes.Element):
+    """A table as read from a `kz-table` output (its JSON in "spec"); a table node once a builder shows it."""
+
+
+class BookTableDirective(SphinxDirective):
+    """`kz-table` with a JSON body (kzutils.tables.Table.to_spec): kept as JSON while the page is read, so an
+    HTML build, which shows the HTML form of the same output, never builds the table's nodes."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        text = "\n".join(self.content)
+        try:
+            spec = json.loads(text)
+            if not isinstance(spec, dict) or not {"columns", "rows", "widths"} <= set(spec):
+                raise ValueError("it needs columns, rows and widths")
+        except ValueError as problem:
+            LOGGER.warning(f"a kz-table that is not a table's JSON ({problem})", location=(self.env.docname, self.lineno))
+            return []
+        return [book_table(spec=text)]
+
+
+def table_from_spec(spec: dict[str, Any], educate: Callable[[str], str] = str) -> nodes.table:
+    """The docutils table a MyST list-table with a caption, `:header-rows: 1`, `:class: longtable` and
+    `:widths:` gives (a LaTeX longtable that breaks across pages), every text literal after `educate` (the
+    smart quotes that Sphinx gives text it reads)."""
+    table = nodes.table(classes=["colwidths-given", "longtable"])
+    if spec.get("caption"):
+        caption = educate(spec["caption"])
+        table += nodes.title(caption, caption)
+    group = nodes.tgroup(cols=len(spec["widths"]))
+    table += group
+    group += [nodes.colspec(colwidth=width) for width in spec["widths"]]
+
+    def row(texts: list[str]) -> nodes.row:
+        line = nodes.row()
+        for text in map(educate, texts):
+            line += nodes.entry("", nodes.paragraph(text, text))
+        return line
+
+    group += nodes.thead("", row(spec["columns"]))
+    group += nodes.tbody("", *(row(texts) for texts in spec["rows"]))
+    return table
+
+
+class BookTables(SphinxPostTransform):
+    """Build the tables of the outputs a builder shows (after myst-nb has chosen one format per output)."""
+
+    default_priority = 5  # myst-nb's SelectMimeType runs at 4
+
+    def run(self, **kwargs: Any) -> None:
+        for placeholder in list(self.document.findall(book_table)):
+            placeholder.replace_self(table_from_spec(json.loads(placeholder["spec"]), self.educate))
+
+    def educate(self, text: str) -> str:
+        """The text with the smart quotes, dashes and ellipses Sphinx's SmartQuotes gives text it reads."""
+        from docutils.utils import smartquotes
+
+        if not self.config.smartquotes:
+            return text
+        language = self.env.settings.get("language_code") or "en"
+        return "".join(smartquotes.educate_tokens([("text", text)], attr=self.config.smartquotes_action,
+                                                  language=language))
+
+
 def remember_bibtex_plugins() -> None:
     """Look each pybtex plugin up once per build, not once per citation.
 
@@ -366,6 +432,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", record_fresh_inputs)
     app.connect("env-get-outdated", reexecuted_pages)
     app.add_post_transform(ExerciseTextInItsBox)
+    app.add_node(book_table)
+    app.add_directive("kz-table", BookTableDirective)
+    app.add_post_transform(BookTables)
     # Before the solutions go: both editions glue the same names, so they share executed notebooks.
     app.connect("source-read", glue_page_facts)
     app.connect("source-read", remove_solutions)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 from typing import Any, Mapping
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+TABLE_DIRECTIVE = "kz-table"  # kzutils.sphinx_ext turns it into a table, when a builder (the PDF's) shows it
 
 
 class Table:
-    """A data table: escaped HTML in the web book, an escaped MyST list-table (a LaTeX longtable) in the PDF."""
+    """A data table: escaped HTML in the web book, a `kz-table` directive (a LaTeX longtable) in the PDF."""
 
     def __init__(self, frame: pd.DataFrame, formats: Mapping[str, Any] | None = None,
                  caption: str | None = None) -> None:
@@ -46,15 +47,19 @@ class Table:
         return pd.DataFrame({c: [text(c, v) for v in self.frame[c].tolist()] for c in self.frame.columns})
 
     def to_markdown(self) -> str:
-        """The table as a MyST list-table that can break across pages in the PDF, every character escaped."""
+        """The table for the PDF: a `kz-table` directive whose body is the JSON of its texts (`to_spec`).
+
+        Sphinx reads every output of a notebook, whichever format a builder shows; a directive with a JSON
+        body reads in no time, where a MyST list-table parsed each cell as Markdown on every HTML build too."""
+        body = json.dumps(self.to_spec(), ensure_ascii=True).replace("`", "\\u0060")  # never closes the fence
+        return f"```{{{TABLE_DIRECTIVE}}}\n{body}\n```\n"
+
+    def to_spec(self) -> dict[str, Any]:
+        """Caption, column names, relative widths and every row, as the texts the table prints."""
         cells = self.cells()
-        widths = " ".join(str(w) for w in column_weights(cells))
-        rows = [list(map(str, cells.columns))] + cells.values.tolist()
-        lines = [f"```{{list-table}} {escape_markdown(self.caption or '')}".rstrip(),
-                 ":header-rows: 1", ":class: longtable", f":widths: {widths}", ""]
-        for row in rows:
-            lines += [("* - " if i == 0 else "  - ") + (escape_markdown(cell) or "—") for i, cell in enumerate(row)]
-        return "\n".join(lines + ["```", ""])
+        return {"caption": " ".join((self.caption or "").split()), "columns": [str(c) for c in cells.columns],
+                "widths": column_weights(cells),
+                "rows": [[" ".join(str(value).split()) or "—" for value in row] for row in cells.values.tolist()]}
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -62,11 +67,6 @@ class Table:
     def _repr_markdown_(self) -> str:
         # Only LaTeX builds pick this output (see nb_mime_priority_overrides in _config.yml).
         return self.to_markdown()
-
-
-def escape_markdown(text: str) -> str:
-    """Text with every ASCII punctuation character backslash-escaped, so MyST reads it literally."""
-    return "".join("\\" + c if c in PUNCTUATION else c for c in " ".join(text.split()))
 
 
 def column_weights(cells: pd.DataFrame) -> list[int]:
@@ -80,7 +80,7 @@ def show_table(frame: pd.DataFrame, formats: Mapping[str, Any] | None = None, ca
 
 
 def output_table(data: pd.DataFrame | pd.Series) -> str | None:
-    """A DataFrame or Series that a cell returns, as the book's MyST list-table for the PDF (its index kept as
+    """A DataFrame or Series that a cell returns, as the book's `kz-table` for the PDF (its index kept as
     leading columns unless it is a plain row number; long outputs cut like pandas' own text); None if it cannot."""
     frame = data.to_frame() if isinstance(data, pd.Series) else data
     if isinstance(frame.columns, pd.MultiIndex):
