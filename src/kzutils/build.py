@@ -137,7 +137,8 @@ def build(book: Path, out: Path, data_dir: Path, builder: str = "html", extra: S
     from kzutils.data import check_package
     from kzutils.validate import summary
 
-    error = check_package(data_dir)[1]
+    with cache_setting(tables_dir(out, edition)):  # the validated tables are then the notebooks' to read
+        error = check_package(data_dir)[1]
     if error is not None:
         print(f"kzutils build: nothing was built. {summary(error)}", file=sys.stderr, flush=True)
         return 1
@@ -147,6 +148,26 @@ def build(book: Path, out: Path, data_dir: Path, builder: str = "html", extra: S
             config.write_text(student_config(book, shared_cache(out)), encoding="utf-8")
             return _build(book, out, data_dir, builder, (*extra, "--config", str(config)), edition, extra)
     return _build(book, out, data_dir, builder, extra, edition, extra)
+
+
+def tables_dir(out: Path, edition: str) -> Path:
+    """Where a build's notebooks keep validated tables and facts (kzutils.diskcache): beside the execution cache
+    they use."""
+    cache = shared_cache(out) if edition == "student" else out / "_build" / CACHE
+    return cache.parent / TABLES
+
+
+@contextlib.contextmanager
+def cache_setting(folder: Path) -> Iterator[None]:
+    """$KZ_CACHE_DIR set to `folder` for the block, unless the caller has set it."""
+    if os.environ.get(diskcache.ENV):
+        yield
+        return
+    os.environ[diskcache.ENV] = str(folder)
+    try:
+        yield
+    finally:
+        os.environ.pop(diskcache.ENV, None)
 
 
 def lock_files(out: Path) -> list[Path]:
@@ -266,7 +287,7 @@ def _build_locked(book: Path, out: Path, data_dir: Path, builder: str, extra: Se
     (build_dir / STAMP).unlink(missing_ok=True)
     env = {**os.environ, "KZ_DATA_DIR": str(data_dir), MANAGED_ENV: current}
     # Validated tables and facts, computed by the first notebook that needs them and read back by the others.
-    env.setdefault(diskcache.ENV, str(cache.parent / TABLES))
+    env.setdefault(diskcache.ENV, str(tables_dir(out, edition)))
     # Matplotlib stamps SVG and PDF figures with the build date unless this is set; the release date keeps
     # rebuilds of the same sources byte-identical whatever format a chapter chooses.
     env.setdefault("SOURCE_DATE_EPOCH", release_epoch(data_dir))

@@ -150,25 +150,43 @@ def kernel_spec(socket_path: Path) -> dict[str, Any]:
             "interrupt_mode": "signal", "metadata": {"debugger": False}}
 
 
-@contextlib.contextmanager
-def server(folder: Path) -> Iterator[Path]:
-    """Run a fork server for the duration of the block; yield its socket (None-safe: it stops on exit)."""
-    path = folder / "kernels.sock"
-    # Run as a script (not `-m kzutils.forkkernel`, which would import kzutils, and so pandas, before preload).
-    process = subprocess.Popen([sys.executable, "-P", str(Path(__file__)), str(path)], stdout=subprocess.PIPE,
-                               text=True)
-    try:
-        ready = process.stdout.readline().strip() if process.stdout else ""
-        if ready != "ready":
-            raise RuntimeError(f"the kernel fork server did not start (exit {process.poll()})")
-        yield path
-    finally:
-        with contextlib.suppress(OSError):
-            stop(path)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+class Server:
+    """A fork server started in the background: it imports while its starter does other work; `socket()`
+    waits until it is ready. Use it as a context manager: leaving stops it (or kills it if not ready yet)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "kernels.sock"
+        self.ready: bool | None = None
+        # Run as a script (not `-m kzutils.forkkernel`, which would import kzutils, and so pandas, before preload).
+        self.process = subprocess.Popen([sys.executable, "-P", str(Path(__file__)), str(self.path)],
+                                        stdout=subprocess.PIPE, text=True)
+
+    def socket(self) -> Path:
+        """The server's socket, once it has imported everything; RuntimeError if it failed to start."""
+        if self.ready is None:
+            self.ready = bool(self.process.stdout) and self.process.stdout.readline().strip() == "ready"
+        if not self.ready:
+            raise RuntimeError(f"the kernel fork server did not start (exit {self.process.poll()})")
+        return self.path
+
+    def close(self) -> None:
+        """Stop the server: ask it to, if it is serving; else end it."""
+        if self.ready:
+            with contextlib.suppress(OSError):
+                stop(self.path)
+            try:
+                self.process.wait(timeout=10)
+                return
+            except subprocess.TimeoutExpired:
+                pass
+        self.process.kill()
+        self.process.wait()
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def stop(path: Path) -> None:

@@ -90,23 +90,37 @@ FORK_ENV = "KZ_FORK_KERNELS"  # "0": start every kernel afresh, as Jupyter does 
 
 
 @contextlib.contextmanager
-def kernel_server() -> Iterator[str | None]:
-    """The socket of a kernel fork server (kzutils.forkkernel) for this fill, or None to start kernels afresh."""
+def kernel_server() -> Iterator[forkkernel.Server | None]:
+    """A kernel fork server (kzutils.forkkernel), started now, for this fill; None to start kernels afresh."""
     if os.environ.get(FORK_ENV) == "0" or not hasattr(os, "fork"):
         yield None
         return
-    with tempfile.TemporaryDirectory(prefix="kz-kernels-") as folder:
-        try:
-            server = forkkernel.server(Path(folder))
-            socket_path = server.__enter__()
-        except (OSError, RuntimeError) as problem:
-            print(f"kzutils build: kernels start afresh (no fork server: {problem})", flush=True)
-            yield None
-            return
-        try:
-            yield str(socket_path)
-        finally:
-            server.__exit__(None, None, None)
+    with tempfile.TemporaryDirectory(prefix="kz-kernels-") as folder, forkkernel.Server(Path(folder)) as server:
+        yield server
+
+
+def kernel_socket(server: forkkernel.Server | None) -> str | None:
+    """The server's socket once it is ready; None (kernels start afresh) if there is none or it failed."""
+    if server is None:
+        return None
+    try:
+        return str(server.socket())
+    except RuntimeError as problem:
+        print(f"kzutils build: kernels start afresh ({problem})", flush=True)
+        return None
+
+
+def warm_data_cache() -> None:
+    """Validate the tables and compute the facts into kzutils.diskcache while the kernel server imports, so
+    the first notebooks read them rather than each computing them. A failure is left to the notebooks."""
+    from kzutils import diskcache
+
+    if diskcache.folder() is None:
+        return
+    with contextlib.suppress(Exception):
+        from kzutils.facts import all_facts
+
+        all_facts()
 
 
 def stale(entry: dict[str, Any] | None, hashkey: str) -> bool:
@@ -132,34 +146,36 @@ def prefill(book: Path, cache_path: Path, edition: str = "full", workers: int | 
     cache = get_cache(str(cache_path))
     deps_file = cache_path / DEPS
     deps = json.loads(deps_file.read_text(encoding="utf-8")) if deps_file.is_file() else {}
-    jobs = []
-    for source in toc_pages(book):
-        notebook = read_notebook(source, page_text(source, edition), extensions)
-        try:
-            record = cache.match_cache_notebook(notebook)
-        except KeyError:
-            record = None
-        if record is not None and stale(deps.get(record.hashkey), record.hashkey):
-            cache.remove_cache(record.pk)  # a file it read has changed since: execute it again
-            record = None
-        if record is None:
-            jobs.append((str(source), notebook, timeout))
-    # Longest pages first (by their code), so that no core waits at the end while one long page runs.
-    jobs.sort(key=lambda job: -sum(len(cell.source) for cell in job[1].cells if cell.cell_type == "code"))
-    done = []
-    # One more worker than cores: a kernel waits on messages now and then, and another can use the core.
-    workers = workers or min(len(jobs), len(os.sched_getaffinity(0)) + 1) or 1
-    with contextlib.ExitStack() as stack, concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-        kernels = stack.enter_context(kernel_server()) if jobs else None
-        for path, notebook, seconds, error, read in pool.map(execute, [(*job, kernels) for job in jobs]):
-            done.append(path)
-            if error is None:  # a failure is left for MyST-NB to run again and report
-                record = cache.cache_notebook_bundle(
-                    CacheBundleIn(notebook, path, data={"execution_seconds": seconds}), check_validity=False,
-                    overwrite=True)
-                deps[record.hashkey] = {"hashkey": record.hashkey, "page": path,
-                                        "data": os.environ.get("KZ_DATA_DIR"),
-                                        "files": {f: reads.digest(f) for f in read}}
+    jobs, done = [], []
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(kernel_server())  # imports in the background while this process reads pages
+        warm_data_cache()
+        for source in toc_pages(book):
+            notebook = read_notebook(source, page_text(source, edition), extensions)
+            try:
+                record = cache.match_cache_notebook(notebook)
+            except KeyError:
+                record = None
+            if record is not None and stale(deps.get(record.hashkey), record.hashkey):
+                cache.remove_cache(record.pk)  # a file it read has changed since: execute it again
+                record = None
+            if record is None:
+                jobs.append((str(source), notebook, timeout))
+        # Longest pages first (by their code), so that no core waits at the end while one long page runs.
+        jobs.sort(key=lambda job: -sum(len(cell.source) for cell in job[1].cells if cell.cell_type == "code"))
+        # One more worker than cores: a kernel waits on messages now and then, and another can use the core.
+        workers = workers or min(len(jobs), len(os.sched_getaffinity(0)) + 1) or 1
+        kernels = kernel_socket(server) if jobs else None
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+            for path, notebook, seconds, error, read in pool.map(execute, [(*job, kernels) for job in jobs]):
+                done.append(path)
+                if error is None:  # a failure is left for MyST-NB to run again and report
+                    record = cache.cache_notebook_bundle(
+                        CacheBundleIn(notebook, path, data={"execution_seconds": seconds}), check_validity=False,
+                        overwrite=True)
+                    deps[record.hashkey] = {"hashkey": record.hashkey, "page": path,
+                                            "data": os.environ.get("KZ_DATA_DIR"),
+                                            "files": {f: reads.digest(f) for f in read}}
     kept = {r.hashkey for r in cache.list_cache_records()}
     deps = {key: entry for key, entry in deps.items() if key in kept}
     cache_path.mkdir(parents=True, exist_ok=True)
