@@ -12,13 +12,14 @@ script that hands the server its connection file, folder, environment and standa
 the kernel's process towards Jupyter (signals are passed on), and exits with the kernel. If the client is
 killed, the kernel notices (a pipe closes) and exits too.
 
-Used by kzutils.prefill; `python -P src/kzutils/forkkernel.py SOCKET` runs a server by hand.
+Used by kzutils.prefill (through `Server`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import json
 import os
 import socket
@@ -35,6 +36,8 @@ INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib.pyplot", "myst_nb", "kzutils",
            "kzutils.facts", "kzutils.style", "kzutils.tables", "kzutils.maps")
 CLIENT = Path(__file__).with_name("forkclient.py")
+# sys.argv[0] of a kernel started as `python -m ipykernel_launcher`.
+LAUNCHER = "ipykernel_launcher.py"
 
 
 class _KernelShell:
@@ -56,6 +59,8 @@ def preload() -> None:
         del builtins.get_ipython  # type: ignore[attr-defined]
     for name in PRELOAD:
         importlib.import_module(name)
+    global LAUNCHER
+    LAUNCHER = importlib.util.find_spec("ipykernel_launcher").origin or LAUNCHER
 
 
 def serve(path: Path) -> None:
@@ -116,7 +121,6 @@ def run_kernel(request: dict[str, Any], fds: list[int]) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        sys.path[0] = request["cwd"]  # `python -m` puts the working folder first
         threading.Thread(target=exit_with_client, args=(watch,), daemon=True).start()
         from ipykernel import kernelapp
 
@@ -124,7 +128,7 @@ def run_kernel(request: dict[str, Any], fds: list[int]) -> None:
         # server: give it the one this kernel's client was started with.
         parent = [f"--IPKernelApp.parent_handle={os.environ['JPY_PARENT_PID']}"] if os.environ.get(
             "JPY_PARENT_PID", "").isdigit() else []
-        sys.argv = ["ipykernel_launcher", *request["argv"], *parent]
+        sys.argv = [LAUNCHER, *request["argv"], *parent]
         kernelapp.launch_new_instance()
         code = 0
     except SystemExit as stop:
@@ -157,9 +161,12 @@ class Server:
     def __init__(self, folder: Path) -> None:
         self.path = folder / "kernels.sock"
         self.ready: bool | None = None
-        # Run as a script (not `-m kzutils.forkkernel`, which would import kzutils, and so pandas, before preload).
-        self.process = subprocess.Popen([sys.executable, "-P", str(Path(__file__)), str(self.path)],
-                                        stdout=subprocess.PIPE, text=True)
+        # Run this file as a script (`-m kzutils.forkkernel` would import kzutils, and so pandas, before
+        # preload), with nothing put before the standard library on sys.path, as ipykernel_launcher leaves it,
+        # and without -P, which would keep IPython from adding the working folder as it does in a kernel.
+        boot = f"import runpy, sys; del sys.path[0]; runpy.run_path({str(Path(__file__))!r}, run_name='__main__')"
+        self.process = subprocess.Popen([sys.executable, "-c", boot, str(self.path)], stdout=subprocess.PIPE,
+                                        text=True)
 
     def socket(self) -> Path:
         """The server's socket, once it has imported everything; RuntimeError if it failed to start."""
@@ -202,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: serve kernels on the given socket path."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -P forkkernel.py SOCKET", file=sys.stderr)
+        print("usage: forkkernel.py SOCKET", file=sys.stderr)
         return 2
     serve(Path(args[0]))
     return 0

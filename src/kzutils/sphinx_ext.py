@@ -400,6 +400,21 @@ class BookTables(SphinxPostTransform):
                                                   language=language))
 
 
+def figure_numbering_needs_no_reread(config: Config) -> None:
+    """Let the PDF build reuse the pages the HTML build read.
+
+    sphinx-jupyterbook-latex sets `numfig_secnum_depth` to 2 for LaTeX (LaTeX then numbers figures within
+    chapters, as the web book does at depth 1), and Sphinx declares the setting one that needs every page read
+    again. It does not: figure numbers are assigned afresh from the read pages on every build, and the LaTeX
+    writer takes the setting at writing time. Re-reading the book cost the PDF build about ten seconds."""
+    from sphinx.config import _Opt
+
+    options = getattr(config, "_options", None)
+    option = options.get("numfig_secnum_depth") if isinstance(options, dict) else None
+    if isinstance(option, _Opt) and option.rebuild == "env":
+        options["numfig_secnum_depth"] = _Opt(option.default, "html", option.valid_types, option.description)
+
+
 def remember_bibtex_plugins() -> None:
     """Look each pybtex plugin up once per build, not once per citation.
 
@@ -427,6 +442,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the configuration, source-read, page-context and build-finished hooks, and the figure-data directives."""
     app.add_config_value("kz_edition", "full", "env")
     remember_bibtex_plugins()
+    figure_numbering_needs_no_reread(app.config)
     app.connect("config-inited", fresh_inputs, priority=100)  # first: it may empty the build folder
     app.connect("config-inited", repository_settings)
     app.connect("build-finished", record_fresh_inputs)
