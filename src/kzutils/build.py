@@ -247,13 +247,14 @@ def installed_distributions() -> list[str]:
 
 
 def whole_build_fingerprint(book: Path, data_dir: Path, builder: str, extra: Sequence[str], edition: str) -> str:
-    """SHA-256 over everything a build's output follows from: the book's and the data's files, kzutils, the
-    release metadata, the installed libraries, the build's options and its KZ_* settings. Equal to the last
+    """SHA-256 over everything a build's output follows from: the book's, the data's and the notebooks' files,
+    kzutils, the release metadata, the installed libraries, the build's options and its KZ_* settings. Equal to the last
     successful build's: nothing to do (Sphinx would read, execute and write nothing)."""
     package = Path(__file__).resolve().parent
     citation = [p for p in (data_dir.parent / "CITATION.cff",) if p.is_file()]
+    notebooks = data_dir.parent / "notebooks"  # each chapter's download link copies its notebook from here
     files = [*book_files(book), *sorted(p for p in data_dir.rglob("*") if p.is_file()),
-             *sorted(package.glob("*.py")), *citation]
+             *(book_files(notebooks) if notebooks.is_dir() else []), *sorted(package.glob("*.py")), *citation]
     digest = hashlib.sha256()
     for path in files:
         digest.update(str(path).encode())

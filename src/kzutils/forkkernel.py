@@ -72,10 +72,19 @@ def serve(path: Path) -> None:
     print("ready", flush=True)
     while True:
         connection, _ = listener.accept()
-        request, fds = receive(connection)
+        try:
+            request, fds = receive(connection)
+        except (OSError, ValueError):  # a client that died while asking: serve the next one
+            connection.close()
+            continue
         if request.get("stop"):
             connection.close()
             break
+        if not {"argv", "cwd", "env"} <= set(request) or len(fds) != 4:
+            for fd in fds:
+                os.close(fd)
+            connection.close()
+            continue
         pid = os.fork()
         if pid == 0:
             listener.close()

@@ -67,13 +67,30 @@ REEXECUTED = ".kz-reexecuted"  # in the build folder: the pages executed here, f
 
 def execute(job: tuple[str, Any, int, str | None]) -> tuple[str, Any, float, str | None, list[str]]:
     """Execute one notebook in its page's folder, in a kernel forked by the server on the job's socket (if
-    any); return it, the seconds taken, the error (None if none) and the files it read (kzutils.reads)."""
+    any; a kernel that cannot be had from it is started afresh); return it, the seconds taken, the error
+    (None if none) and the files it read (kzutils.reads)."""
+    import copy
+
+    path, notebook, timeout, kernels = job
+    if kernels:
+        try:
+            return _execute(path, copy.deepcopy(notebook), timeout, forkkernel.manager_class(Path(kernels)))
+        except Exception as problem:  # not a cell's error (those are returned): the kernel could not be had
+            print(f"kzutils build: {Path(path).stem}: no forked kernel ({type(problem).__name__}: {problem}); "
+                  "starting one afresh", flush=True)
+    try:
+        return _execute(path, notebook, timeout, None)
+    except Exception as problem:  # left for MyST-NB to execute again and report
+        return path, notebook, 0.0, f"{type(problem).__name__}: {problem}", []
+
+
+def _execute(path: str, notebook: Any, timeout: int, manager: type | None
+             ) -> tuple[str, Any, float, str | None, list[str]]:
     from jupyter_cache.executors.utils import single_nb_execution
 
     from kzutils.reads import LOG_ENV
 
-    path, notebook, timeout, kernels = job
-    forked = {"kernel_manager_class": forkkernel.manager_class(Path(kernels))} if kernels else {}
+    forked = {"kernel_manager_class": manager} if manager else {}
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "reads.log"
         log.touch()
