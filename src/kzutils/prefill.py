@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
-import hashlib
 import json
 import os
 import tempfile
 import sys
+import traceback
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -212,8 +212,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--build-dir", type=Path, default=None)
     args = parser.parse_args(argv)
-    done = prefill(args.book.resolve(), args.cache.resolve(), args.edition, args.workers,
-                   args.build_dir.resolve() if args.build_dir else None)
+    try:
+        done = prefill(args.book.resolve(), args.cache.resolve(), args.edition, args.workers,
+                       args.build_dir.resolve() if args.build_dir else None)
+    except Exception:  # Sphinx executes what is missing itself: slower, never wrong
+        traceback.print_exc()
+        print("kzutils build: executing notebooks before Sphinx stopped (the traceback above says why); "
+              "Sphinx executes the rest itself", flush=True)
+        return 0
     print(f"kzutils build: executed {len(done)} notebook(s) in parallel before Sphinx: "
           f"{', '.join(Path(p).stem for p in done) or 'none'}", flush=True)
     return 0
