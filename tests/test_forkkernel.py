@@ -92,6 +92,8 @@ def test_a_notebook_whose_forked_kernel_fails_runs_in_a_fresh_one(tmp_path: Path
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     page = tmp_path / "page.md"
+    before = os.environ.get("KZ_READ_LOG")
     _, ran, _, error, _ = execute((str(page), notebook, 60, str(tmp_path / "no-server.sock")))
     assert error is None and ran.cells[0].outputs[0]["text"] == "42\n"
     assert "page: no forked kernel" in capsys.readouterr().out
+    assert os.environ.get("KZ_READ_LOG") == before  # the read log is the executed notebook's, not this process's

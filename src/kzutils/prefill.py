@@ -91,14 +91,21 @@ def _execute(path: str, notebook: Any, timeout: int, manager: type | None
     from kzutils.reads import LOG_ENV
 
     forked = {"kernel_manager_class": manager} if manager else {}
+    before = os.environ.get(LOG_ENV)
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "reads.log"
         log.touch()
         os.environ[LOG_ENV] = str(log)  # the kernel inherits it
-        # Every output has arrived when the last cell returns: stop the kernel at once rather than wait for a
-        # graceful exit (about half a second a notebook).
-        result = single_nb_execution(notebook, cwd=str(Path(path).parent), allow_errors=False, timeout=timeout,
-                                     meta_override=True, shutdown_kernel="immediate", **forked)
+        try:
+            # Every output has arrived when the last cell returns: stop the kernel at once rather than wait
+            # for a graceful exit (about half a second a notebook).
+            result = single_nb_execution(notebook, cwd=str(Path(path).parent), allow_errors=False,
+                                         timeout=timeout, meta_override=True, shutdown_kernel="immediate", **forked)
+        finally:  # the log goes with its folder: no later reader of this process may write to it
+            if before is None:
+                os.environ.pop(LOG_ENV, None)
+            else:
+                os.environ[LOG_ENV] = before
         read = sorted(set(log.read_text(encoding="utf-8").splitlines()))
     return path, result.nb, result.time, None if result.err is None else result.exc_string, read
 
