@@ -53,7 +53,8 @@ def executed(output: str) -> set[str]:
     """The pages `kzutils build` executed before Sphinx, from its report line (none if it was up to date)."""
     if "it is up to date" in output:
         return set()
-    line = next(l for l in output.splitlines() if "in parallel before Sphinx" in l)
+    line = next((l for l in output.splitlines() if "in parallel before Sphinx" in l), None)
+    assert line is not None, f"the build did not report what it executed before Sphinx:\n{output}"
     names = line.split("Sphinx: ", 1)[1].strip()
     return set() if names == "none" else set(names.split(", "))
 
