@@ -90,12 +90,9 @@ def verdict(ok: bool) -> str:
 
 def edit_one_chapter(book: Path) -> str:
     """Change the code of the first chapter (in table-of-contents order) that has a code cell; return its name."""
-    import yaml
+    from kzutils.bib import toc_chapter_files
 
-    toc = yaml.safe_load((book / "_toc.yml").read_text(encoding="utf-8"))
-    files = [chapter["file"] for part in toc.get("parts", []) for chapter in part.get("chapters", [])]
-    files += [chapter["file"] for chapter in toc.get("chapters", [])]
-    for name in files:
+    for name in toc_chapter_files((book / "_toc.yml").read_text(encoding="utf-8")):
         path = book / (name if name.endswith(".md") else name + ".md")
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
         marker = "```{code-cell} ipython3\n"

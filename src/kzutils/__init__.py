@@ -20,7 +20,6 @@ _LAZY = {
     "get": "kzutils.facts",
     "glue_facts": "kzutils.facts",
     "PALETTE": "kzutils.style",
-    "FIGSIZE": "kzutils.style",
     "NIT_SCALE": "kzutils.style",
     "VALUE_FONTSIZE": "kzutils.style",
     "label_bars": "kzutils.style",

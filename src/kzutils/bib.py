@@ -249,24 +249,24 @@ def chapter_kinds(pages: Mapping[str, Path], path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chapter", *KINDS, "total", "state sources", "state share (%)"])
 
 
-def toc_chapter_files(toc_text: str) -> list[str]:
-    """The `chapters/...` files of a _toc.yml text, in table-of-contents order."""
+def toc_files(toc_text: str) -> list[str]:
+    """Every `root` and `file` entry of a _toc.yml text, in table-of-contents order."""
     import yaml
 
-    files: list[str] = []
-
-    def walk(node: Any) -> None:
+    def files(node: Any) -> list[str]:
         if isinstance(node, dict):
-            if str(node.get("file", "")).startswith("chapters/"):
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
+            found = [node[k] for k in ("root", "file") if isinstance(node.get(k), str)]
+            return found + [f for value in node.values() for f in files(value)]
+        if isinstance(node, list):
+            return [f for item in node for f in files(item)]
+        return []
 
-    walk(yaml.safe_load(toc_text))
-    return files
+    return files(yaml.safe_load(toc_text))
+
+
+def toc_chapter_files(toc_text: str) -> list[str]:
+    """The `chapters/...` files of a _toc.yml text, in table-of-contents order."""
+    return [name for name in toc_files(toc_text) if name.startswith("chapters/")]
 
 
 def page_title(text: str) -> str | None:

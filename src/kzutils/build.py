@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from kzutils import diskcache
 
@@ -58,13 +58,11 @@ def sphinx_files(book: Path, data_dir: Path) -> list[Path]:
 def execution_fingerprint(book: Path, data_dir: Path) -> str:
     """SHA-256 over what every notebook depends on but does not record reading: the kzutils modules a kernel
     imports, the book's own Python files, _config.yml's execution settings and the release date."""
-    import yaml
-
     package = Path(__file__).resolve().parent
     files = [p for p in sorted(package.glob("*.py")) if p.name not in SPHINX_SIDE]
     files += sorted(p for p in book.rglob("*.py") if "_build" not in p.parts)
     digest = hashlib.sha256(fingerprint(files).encode())
-    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8")) or {}
+    config = book_config(book)
     digest.update(repr(sorted((config.get("execute") or {}).items())).encode())
     digest.update(repr(config.get("parse")).encode())  # how code cells are read from the pages
     digest.update(release_epoch(data_dir).encode())
@@ -80,12 +78,16 @@ def fingerprint(files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def latex_engine(book: Path) -> str | None:
-    """The LaTeX engine the book's _config.yml asks for."""
+def book_config(book: Path) -> dict[str, Any]:
+    """The book's _config.yml."""
     import yaml
 
-    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8")) or {}
-    return (config.get("latex") or {}).get("latex_engine")
+    return yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8")) or {}
+
+
+def latex_engine(book: Path) -> str | None:
+    """The LaTeX engine the book's _config.yml asks for."""
+    return (book_config(book).get("latex") or {}).get("latex_engine")
 
 
 def release_epoch(data_dir: Path) -> str:
@@ -129,7 +131,7 @@ def student_config(book: Path, cache: Path | None = None) -> str:
     and executed notebooks shared with the full edition through `cache`."""
     import yaml
 
-    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
+    config = book_config(book)
     config["title"] = f"{config['title']} (student edition)"
     config.setdefault("sphinx", {}).setdefault("config", {})["kz_edition"] = "student"
     if cache is not None:
@@ -255,14 +257,10 @@ def whole_build_fingerprint(book: Path, data_dir: Path, builder: str, extra: Seq
     notebooks = data_dir.parent / "notebooks"  # each chapter's download link copies its notebook from here
     files = [*book_files(book), *sorted(p for p in data_dir.rglob("*") if p.is_file()),
              *(book_files(notebooks) if notebooks.is_dir() else []), *sorted(package.glob("*.py")), *citation]
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(str(path).encode())
-        digest.update(path.read_bytes())
     settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("KZ_") or k == "SOURCE_DATE_EPOCH")
-    digest.update(repr((sys.executable, sys.version, builder, list(extra), edition, str(data_dir), settings,
-                        installed_distributions())).encode())
-    return digest.hexdigest()
+    everything = (fingerprint(files), [str(f) for f in files], sys.executable, sys.version, builder, list(extra),
+                  edition, str(data_dir), settings, installed_distributions())
+    return hashlib.sha256(repr(everything).encode()).hexdigest()
 
 
 def prefill_command(book: Path, out: Path, edition: str, cache: Path) -> list[str]:

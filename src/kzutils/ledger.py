@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
-from kzutils.facts import all_facts
+from kzutils.facts import all_facts, glued_names
 from kzutils.meta import project_root
 from kzutils.reads import record
-
-GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([^`]+)`")
-
-
-def glued_keys(text: str) -> list[str]:
-    """The glue keys a page's text prints, in order of first use."""
-    return list(dict.fromkeys(key.split(":")[0].strip() for key in GLUE_ROLE.findall(text)))
 
 
 def glue_uses(book: Path) -> dict[str, list[str]]:
@@ -25,7 +17,7 @@ def glue_uses(book: Path) -> dict[str, list[str]]:
     for page in sorted(p for p in book.rglob("*.md") if "_build" not in p.parts):
         docname = page.relative_to(book).with_suffix("").as_posix()
         record([page], view="glued-names")
-        for key in glued_keys(page.read_text(encoding="utf-8")):
+        for key in glued_names(page.read_text(encoding="utf-8")):
             uses.setdefault(key, []).append(docname)
     return uses
 

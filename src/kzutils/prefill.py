@@ -22,9 +22,8 @@ import traceback
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
-
 from kzutils import forkkernel, reads
+from kzutils.build import book_config
 
 
 def page_text(source: Path, edition: str) -> str:
@@ -38,17 +37,10 @@ def page_text(source: Path, edition: str) -> str:
 
 def toc_pages(book: Path) -> list[Path]:
     """The executable pages that _toc.yml lists (only those are built)."""
+    from kzutils.bib import toc_files
     from kzutils.notebooks import notebook_sources
 
-    def files(node: Any) -> list[str]:
-        if isinstance(node, dict):
-            found = [node[k] for k in ("root", "file") if isinstance(node.get(k), str)]
-            return found + [f for value in node.values() for f in files(value)]
-        if isinstance(node, list):
-            return [f for item in node for f in files(item)]
-        return []
-
-    listed = {str(Path(f).with_suffix("")) for f in files(yaml.safe_load((book / "_toc.yml").read_text()))}
+    listed = {str(Path(f).with_suffix("")) for f in toc_files((book / "_toc.yml").read_text(encoding="utf-8"))}
     return [p for p in notebook_sources(book) if str(p.relative_to(book).with_suffix("")) in listed]
 
 
@@ -161,7 +153,7 @@ def prefill(book: Path, cache_path: Path, edition: str = "full", workers: int | 
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
+    config = book_config(book)
     execute_cfg = config.get("execute", {})
     if execute_cfg.get("execute_notebooks", "auto") != "cache" or execute_cfg.get("run_in_temp"):
         return []  # only the book's own set-up is reproduced here

@@ -22,7 +22,7 @@ VIEWS = {
     "toc-chapters": "kzutils.bib:toc_chapter_files",
     "title": "kzutils.bib:page_title",
     "citations": "kzutils.bib:cited_keys",
-    "glued-names": "kzutils.ledger:glued_keys",
+    "glued-names": "kzutils.facts:glued_names",
 }
 _captures: list[set[str]] = []
 

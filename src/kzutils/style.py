@@ -28,14 +28,6 @@ PALETTE: dict[str, str] = {
     "black": "#000000",
 }
 
-# The book's figure sizes in inches (width, height): every figure uses one of them, so pages look alike.
-FIGSIZE: dict[str, tuple[float, float]] = {
-    "wide": (7.0, 4.0),
-    "tall": (7.0, 6.6),
-    "panels": (7.5, 5.6),
-    "map": (7.0, 4.8),
-}
-
 # Freedom House's Nations in Transit Democracy Score runs from 1 (least democratic) to 7; plot it on all of it.
 NIT_SCALE: tuple[float, float] = (1.0, 7.0)
 
@@ -44,7 +36,7 @@ VALUE_FONTSIZE: float = 8.5
 
 HOUSE_RC: dict[str, object] = {
     "axes.prop_cycle": mpl.cycler(color=list(PALETTE.values())),
-    "figure.figsize": FIGSIZE["wide"],
+    "figure.figsize": (7.0, 4.0),
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "font.size": 10.5,
