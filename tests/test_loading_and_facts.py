@@ -10,7 +10,7 @@ import pytest
 
 import kzutils as kz
 from kzutils import data as kzdata
-from kzutils.facts import Printed, format_count, format_percent, format_points, winner_shares
+from kzutils.facts import fact_names, fill_in, format_count, format_percent, format_points, winner_shares
 from conftest import ROOT, edit_cell, run_cli
 
 
@@ -94,14 +94,12 @@ def test_unknown_fact_names_near_ones() -> None:
         kz.get("presidential_2022_winer_share")
 
 
-def test_glue_facts_glues_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    glued = {}
-    import myst_nb
-
-    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: glued.setdefault(name, (value, display)))
-    kz.glue_facts(["presidential_2022_winner_share"])
-    value, display = glued["presidential_2022_winner_share"]
-    assert isinstance(value, Printed) and repr(value) == "81.31%" and display is False
+def test_the_fact_role_is_read_and_filled_in() -> None:
+    text = "Won {fact}`presidential_2022_winner_share` on {fact}` presidential_2022_turnout ` (not {cite:p}`x`)."
+    assert fact_names(text) == ["presidential_2022_turnout", "presidential_2022_winner_share"]
+    assert fill_in(text, kz.all_facts(), "page.md") == "Won 81.31% on 69.44% (not {cite:p}`x`)."
+    with pytest.raises(KeyError, match="page.md: no fact named 'presidential_2022_winer_share'.*winner_share"):
+        fill_in("{fact}`presidential_2022_winer_share`", kz.all_facts(), "page.md")
 
 
 def test_winner_series_is_ordered_and_complete() -> None:

@@ -18,7 +18,6 @@ _LAZY = {
     "Fact": "kzutils.facts",
     "all_facts": "kzutils.facts",
     "get": "kzutils.facts",
-    "glue_facts": "kzutils.facts",
     "PALETTE": "kzutils.style",
     "NIT_SCALE": "kzutils.style",
     "VALUE_FONTSIZE": "kzutils.style",
