@@ -164,3 +164,27 @@ def test_final_candidates_mark_one_winner_per_election() -> None:
     results = kz.load("vote_results")
     for _, row in candidates.iterrows():
         assert results.iloc[row["result_row"] - 1]["option"] == row["option"]
+
+
+def test_numbers_shown_together_must_come_from_one_stage_of_one_count() -> None:
+    facts = kz.all_facts()
+    kz.same_stage(facts["presidential_2022_winner_share"], facts["presidential_2022_turnout"])  # both final
+    with pytest.raises(kz.ClaimError) as mixed:
+        kz.same_stage(facts["referendum_2022_yes_share"], facts["referendum_2022_election_night_turnout"])
+    share, turnout = facts["referendum_2022_yes_share"], facts["referendum_2022_election_night_turnout"]
+    assert f"vote_results row {share.row}: stage 'final'" in str(mixed.value)
+    assert f"votes row {turnout.row}: stage 'election_night'" in str(mixed.value)
+
+
+def test_a_number_without_a_stage_cannot_be_paired() -> None:
+    from kzutils.facts import Fact
+
+    stated = Fact("a", 1.0, "1%", "observations", 3, "x", "A", stage="final")
+    unstated = Fact("b", 2.0, "2%", "observations", 4, "x", "B")
+    with pytest.raises(kz.ClaimError, match=r"b = 2% \(observations row 4: no stage of the count given\)"):
+        kz.same_stage(stated, unstated)
+    night = [Fact(n, 1.0, "1%", "regional_results", i, "x", n, stage="election_night", as_of=t)
+             for i, (n, t) in enumerate([("p", "20:00"), ("q", "22:10")], start=1)]
+    kz.same_stage(*night, same_time=False)  # map panels of different votes: the same stage, each at its own time
+    with pytest.raises(kz.ClaimError, match="as of '22:10'"):
+        kz.same_stage(*night)

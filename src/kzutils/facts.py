@@ -25,6 +25,19 @@ class Fact:
     row: int | None  # 1-based data row; None when the fact combines several rows
     source: str
     description: str
+    stage: str | None = None  # the stage of the count its row reports (election_night, interim, preliminary, final)
+    as_of: str | None = None  # the time of that report, where the row gives one
+
+
+COUNT_STAGES = ("election_night", "interim", "preliminary", "final")
+
+
+def row_stage(row: pd.Series) -> tuple[str | None, str | None]:
+    """The stage of a count a data row reports, and the report's time: a vote's `variant` and `as_of`, or an
+    observation's `status` when it names a stage (an observation whose status does not has no stage)."""
+    stage = row.get("variant", row.get("status"))
+    as_of = row.get("as_of")
+    return (stage if stage in COUNT_STAGES else None), (as_of if isinstance(as_of, str) and as_of else None)
 
 
 def _trim(value: float) -> str:
@@ -53,7 +66,8 @@ def _cell_fact(
     if pd.isna(value):
         raise LookupError(f"fact {name!r}: {resource} row {row.name + 1} has no {column}")
     plain = value.item() if hasattr(value, "item") else value
-    return Fact(name, plain, fmt(plain), resource, int(row.name) + 1, str(row["source"]), description)
+    return Fact(name, plain, fmt(plain), resource, int(row.name) + 1, str(row["source"]), description,
+                *row_stage(row))
 
 
 # --- fact families, generated from the data ------------------------------------------------------
@@ -305,7 +319,7 @@ def _regional_facts(data_dir: Path | None) -> Iterator[Fact]:
         name = regional_fact_name(row.vote_id, row.variant, as_of, row.measure, row.region_id)
         what = f"{row.measure.replace('_', ' ')} in {row.region_id}, {row.vote_id} ({row.variant}{', ' + as_of if as_of else ''})"
         yield Fact(name, float(row.value_pct), format_percent(float(row.value_pct)), "regional_results", row_number,
-                   str(row.source), what.capitalize())
+                   str(row.source), what.capitalize(), row.variant if row.variant in COUNT_STAGES else None, as_of)
     new = regions[regions["valid_from"].notna()]
     cities = regions[regions["kind"] != "region"]
     for name, value, source, what in (
