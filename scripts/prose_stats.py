@@ -3,7 +3,7 @@
 Run: .venv/bin/python scripts/prose_stats.py [book/]
 
 Counts the reader's prose only: code cells, directive options, figure captions' option lines, tables,
-front matter and MyST roles' targets are left out; a glued number or a citation counts as one word.
+front matter and MyST roles' targets are left out; a number from the data or a citation counts as one word.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 FENCE = re.compile(r"^(`{3,}|:{3,})")
-ROLE = re.compile(r"\{(?:glue|glue:text|cite:p|cite:t|cite|ref|numref|doc)\}`[^`]*`")
+ROLE = re.compile(r"\{(?:fact|glue|glue:text|cite:p|cite:t|cite|ref|numref|doc)\}`[^`]*`")
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z\"“(])")
 
 

@@ -1,4 +1,4 @@
-"""Whole-book builds: strict HTML, glued values in the pages, never stale, never a hidden failure."""
+"""Whole-book builds: strict HTML, the facts in the pages, never stale, never a hidden failure."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def toc_pages(book: Path) -> list[str]:
     return pages
 
 
-def glue_keys(page: Path) -> set[str]:
-    return set(re.findall(r"\{glue(?::text)?\}`([^`:]+)", page.read_text(encoding="utf-8")))
+def fact_keys(page: Path) -> set[str]:
+    return set(re.findall(r"\{fact\}`([^`]+)`", page.read_text(encoding="utf-8")))
 
 
 @pytest.fixture
@@ -47,14 +47,14 @@ def test_build_is_strict_and_complete(built: Path) -> None:
     assert (built / "_build" / STAMP).is_file()
 
 
-def test_every_glued_value_is_in_the_html(built: Path) -> None:
+def test_every_printed_fact_is_in_the_html(built: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     facts = kz.all_facts()
     for page in toc_pages(root / "book"):
         source = root / "book" / f"{page}.md"
         text = page_text(built, page)
-        for key in glue_keys(source):
-            assert key in facts, f"{page}: glued key {key} is not a named fact"
+        for key in fact_keys(source):
+            assert key in facts, f"{page}: {key} is not a named fact"
             assert facts[key].text in text, f"{page}: {key} = {facts[key].text} not in the HTML"
 
 
@@ -62,7 +62,7 @@ def test_chapter_shows_table_figure_and_citations(built: Path) -> None:
     raw = (built / "_build" / "html" / "chapters" / "elections.html").read_text(encoding="utf-8")
     assert 'alt="Line chart of two series' in raw
     assert "Kazhyken" in raw and "Against all" in raw
-    assert raw.count('class="reference internal" href="../bibliography.html#id') >= 10
+    assert raw.count('class="reference internal" href="../bibliography.html#cite-') >= 10
 
 
 def test_editing_data_reexecutes_the_notebooks(project_copy: Path) -> None:
@@ -82,7 +82,7 @@ def test_a_failing_cell_fails_every_build(project_copy: Path) -> None:
     assert build(book, out, data) == 0
     chapter = book / "chapters" / "elections.md"
     good = chapter.read_text(encoding="utf-8")
-    chapter.write_text(good.replace("facts = kz.glue_facts()", "facts = kz.glue_facts()\nraise RuntimeError('boom')"))
+    chapter.write_text(good.replace("facts = kz.all_facts()", "facts = kz.all_facts()\nraise RuntimeError('boom')"))
     assert build(book, out, data) != 0
     assert build(book, out, data) != 0, "the second build after a failure must fail too"
     chapter.write_text(good)

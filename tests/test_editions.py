@@ -19,10 +19,17 @@ import kzutils as kz
 from kzutils import meta
 from kzutils import notebooks as nb
 from kzutils.build import build
-from kzutils.ledger import glue_uses, ledger
+from kzutils.facts import fact_names
+from kzutils.sphinx_ext import ledger_rows
 from conftest import BOOK, DATA, ROOT, squash
 
 CHAPTER_PAGES = sorted(p for p in (BOOK / "chapters").glob("*.md"))
+
+
+def fact_uses(book: Path) -> dict[str, set[str]]:
+    """For every page (docname), the facts its text prints."""
+    return {page.relative_to(book).with_suffix("").as_posix(): set(fact_names(page.read_text(encoding="utf-8")))
+            for page in sorted(book.rglob("*.md")) if "_build" not in page.parts}
 
 
 def toc_pages() -> list[str]:
@@ -88,17 +95,43 @@ def test_a_new_version_in_citation_cff_makes_the_next_build_clean(project_copy: 
 
 def test_notebook_copies_are_generated_and_current() -> None:
     repo = meta.repository_url()
-    assert nb.out_of_date(BOOK, ROOT / "notebooks", repo) == [], "run `make notebooks`"
+    assert nb.out_of_date(BOOK, ROOT / "notebooks", repo, kz.all_facts(DATA)) == [], "run `make notebooks`"
     assert {p.stem for p in CHAPTER_PAGES} <= {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
 
 
 def test_an_edited_chapter_makes_its_copy_stale(tmp_path: Path) -> None:
     book = tmp_path / "book"
     shutil.copytree(BOOK, book, ignore=shutil.ignore_patterns("_build"))
-    nb.export(book, tmp_path / "notebooks", "https://example.org/repo")
+    facts = kz.all_facts(DATA)
+    nb.export(book, tmp_path / "notebooks", "https://example.org/repo", facts)
     chapter = book / "chapters" / "elections.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
-    assert nb.out_of_date(book, tmp_path / "notebooks", "https://example.org/repo") == ["elections.ipynb"]
+    assert nb.out_of_date(book, tmp_path / "notebooks", "https://example.org/repo", facts) == ["elections.ipynb"]
+    untouched = tmp_path / "notebooks" / "background.ipynb"
+    before = untouched.stat().st_mtime_ns
+    assert nb.export(book, tmp_path / "notebooks", "https://example.org/repo", facts) == [
+        tmp_path / "notebooks" / "elections.ipynb"], "only the changed copy is written again"
+    assert untouched.stat().st_mtime_ns == before
+
+
+def test_notebook_copies_print_the_numbers() -> None:
+    facts = kz.all_facts(DATA)
+    page = BOOK / "chapters" / "referendum-2022.md"
+    names = fact_names(page.read_text(encoding="utf-8"))
+    notebook = nb.to_notebook(BOOK, page, None, facts)
+    prose = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert names and "{fact}" not in prose
+    assert all(facts[name].text in prose for name in names)
+
+
+def test_a_notebook_copy_refuses_an_unknown_fact(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    page = book / "chapters" / "x.md"
+    page.write_text("---\nkernelspec:\n  name: python3\n  display_name: Python 3\n---\n# X\n\n"
+                    "Turnout was {fact}`no_such_fact`.\n", encoding="utf-8")
+    with pytest.raises(KeyError, match="chapters/x.md: no fact named 'no_such_fact'"):
+        nb.to_notebook(book, page, None, kz.all_facts(DATA))
 
 
 @pytest.mark.build
@@ -117,34 +150,42 @@ def test_each_notebook_runs_top_to_bottom_in_a_fresh_kernel(name: str, monkeypat
 # --- claims ledger -------------------------------------------------------------------------------
 
 
-def test_the_ledger_covers_every_glued_number() -> None:
-    table = ledger(BOOK, DATA)
-    used = glue_uses(BOOK)
-    assert set(table["fact"]) == set(used)
-    for chapter in CHAPTER_PAGES:
-        docname = chapter.relative_to(BOOK).with_suffix("").as_posix()
-        keys = set(re.findall(r"\{glue(?::text)?\}`([^`:]+)", chapter.read_text(encoding="utf-8")))
-        listed = set(table.loc[table["pages"].str.contains(docname, regex=False), "fact"])
-        assert keys <= listed, f"{docname}: not in the ledger: {sorted(keys - listed)}"
+def test_the_ledger_rows_cover_every_printed_number() -> None:
     facts = kz.all_facts(DATA)
-    for row in table.itertuples():
-        assert row.printed == facts[row.fact].text and row.source == facts[row.fact].source
-
-
-def test_the_ledger_refuses_an_unknown_glue_name(tmp_path: Path) -> None:
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "x.md").write_text("Turnout was {glue}`no_such_fact`.\n", encoding="utf-8")
-    with pytest.raises(KeyError, match="no_such_fact"):
-        ledger(book, DATA)
+    uses = {"chapters/a": {"presidential_2022_winner_share", "referendum_2022_turnout"},
+            "chapters/b": {"referendum_2022_turnout"}}
+    rows = dict(ledger_rows(facts, uses))
+    assert set(rows) == {"presidential_2022_winner_share", "referendum_2022_turnout"}
+    number, what, data, source, pages = rows["referendum_2022_turnout"]
+    fact = facts["referendum_2022_turnout"]
+    assert (number, source, pages) == (fact.text, fact.source, ["chapters/a", "chapters/b"])
+    assert what.endswith("(referendum_2022_turnout)") and data == f"{fact.resource}, row {fact.row}"
 
 
 @pytest.mark.build
-def test_the_ledger_page_lists_every_glued_number(built_book: Path) -> None:
+def test_the_ledger_page_lists_every_printed_number(built_book: Path) -> None:
     raw = (built_book / "_build" / "html" / "appendices" / "claims-ledger.html").read_text(encoding="utf-8")
+    facts = kz.all_facts(DATA)
+    printed = set().union(*fact_uses(BOOK).values())
+    listed = set(re.findall(r'<tr class="row-(?:odd|even)" id="fact-([^"]+)"', raw))
+    assert listed == {name.replace("_", "-") for name in printed}
     text = html.unescape(re.sub(r"<[^>]+>", " ", raw))
-    for key in glue_uses(BOOK):
-        assert f" {key} " in text, f"{key} missing from the claims ledger page"
+    for name in printed:
+        assert f"({name})" in text and facts[name].text in text, f"{name} missing from the claims ledger page"
+
+
+@pytest.mark.build
+def test_every_number_links_to_its_source_and_shows_it(built_book: Path) -> None:
+    facts = kz.all_facts(DATA)
+    raw = (built_book / "_build" / "html" / "chapters" / "referendum-2022.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a class="kz-fact reference internal" href="([^"]+)" title="([^"]+)">([^<]+)</a>', raw)
+    assert len(links) >= len(fact_names((BOOK / "chapters" / "referendum-2022.md").read_text(encoding="utf-8")))
+    turnout = facts["referendum_2022_turnout"]
+    href, title, text = next(link for link in links if link[2] == turnout.text)
+    assert href == f"../bibliography.html#cite-{turnout.source}"
+    assert turnout.description in html.unescape(title) and f"row {turnout.row}" in title
+    bibliography = (built_book / "_build" / "html" / "bibliography.html").read_text(encoding="utf-8")
+    assert f'id="cite-{turnout.source}"' in bibliography
 
 
 # --- cite boxes and the student edition ----------------------------------------------------------
@@ -188,13 +229,13 @@ def test_pdf_has_every_chapter_contents_and_bibliography(pdf_text: tuple[str, Pa
 
 
 @pytest.mark.build
-def test_pdf_prints_glued_numbers_and_kazakh_letters(pdf_text: tuple[str, Path]) -> None:
+def test_pdf_prints_the_numbers_and_kazakh_letters(pdf_text: tuple[str, Path]) -> None:
     text = squash(pdf_text[0])
     facts = kz.all_facts(DATA)
-    used = sorted(glue_uses(BOOK))
+    used = sorted(set().union(*fact_uses(BOOK).values()))
     sample = used[:: max(1, len(used) // 25)]
     missing = [k for k in sample if squash(facts[k].text) not in text]
-    assert not missing, f"glued values not in the PDF: {[(k, facts[k].text) for k in missing]}"
+    assert not missing, f"numbers not in the PDF: {[(k, facts[k].text) for k in missing]}"
     glossary = kz.load("glossary")
     kazakh_letters = set("".join(glossary["kazakh"].dropna())) & set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
     cyrillic = {c for c in "".join(glossary["russian"].dropna()) if "\u0400" <= c <= "\u04ff"}

@@ -1,9 +1,9 @@
 """Text from the data is shown as text, never read as markup: a CSV cell holding a <script> element
 appears escaped in the HTML and runs nothing in a real browser.
 
-A tiny copy of the project is built: the real data with one events.csv title replaced by a script,
-and a one-page book whose page shows that title the ways the chapters show data -- a table through
-`kz.show_table` and a glued text value.
+A tiny copy of the project is built: the real data with one events.csv title and the 2022 winner's name
+prefixed by a script, and a one-page book whose page shows them the ways the chapters show data -- a
+table through `kz.show_table` and a number or name printed with the `{fact}` role (and its hover text).
 """
 
 from __future__ import annotations
@@ -42,18 +42,15 @@ PAGE = textwrap.dedent(
     ```{code-cell} ipython3
     :tags: [remove-input]
 
-    from myst_nb import glue
-
     import kzutils as kz
 
     events = kz.load("events")
     hostile = events[events["title"].str.contains("<script>", regex=False)]
     assert len(hostile) == 1
-    glue("hostile_title", hostile["title"].item(), display=False)
     kz.show_table(hostile[["date", "title", "source"]], caption="An event whose title holds a script")
     ```
 
-    Glued as text: {glue:text}`hostile_title`.
+    Printed as a fact: {fact}`presidential_2022_winner`.
     """
 )
 
@@ -66,8 +63,13 @@ def hostile_book(project_copy: Path) -> Path:
     title = rows[0].index("title")
     rows[1][title] = f"{PAYLOAD} {rows[1][title]}"
     write_rows(data / "events.csv", rows)
+    results = read_rows(data / "vote_results.csv")
+    winner = next(r for r in results if r[:2] == ["pres-2022", "final"] and "Tokayev" in r[2])
+    winner[2] = f"{PAYLOAD} {winner[2]}"
+    write_rows(data / "vote_results.csv", results)
     (book / "escaping.md").write_text(PAGE, encoding="utf-8")
-    (book / "_toc.yml").write_text("format: jb-book\nroot: escaping\n", encoding="utf-8")
+    (book / "ledger.md").write_text("# Ledger\n\n```{kz-claims-ledger}\n```\n", encoding="utf-8")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: escaping\nchapters:\n  - file: ledger\n", encoding="utf-8")
     out = project_copy / "out"
     assert build(book, out, data) == 0
     return out
@@ -76,7 +78,9 @@ def hostile_book(project_copy: Path) -> Path:
 def test_a_script_in_a_data_cell_is_escaped_in_the_html(hostile_book: Path) -> None:
     raw = (hostile_book / "_build" / "html" / "escaping.html").read_text(encoding="utf-8")
     assert PAYLOAD not in raw, "the data's <script> element reached the HTML as markup"
-    assert raw.count(ESCAPED) >= 2, f"expected the title escaped in the table and in the glued text: {ESCAPED}"
+    assert raw.count(ESCAPED) >= 3, f"expected it escaped in the table, the fact and its hover text: {ESCAPED}"
+    ledger = (hostile_book / "_build" / "html" / "ledger.html").read_text(encoding="utf-8")
+    assert PAYLOAD not in ledger and ESCAPED in ledger
 
 
 def test_a_script_in_a_data_cell_runs_nothing_in_the_browser(hostile_book: Path) -> None:
@@ -92,5 +96,5 @@ def test_a_script_in_a_data_cell_runs_nothing_in_the_browser(hostile_book: Path)
         assert dialogs == [] and tab.evaluate("window.__alerts") == [], "the data's script ran"
         assert tab.evaluate("[...document.scripts].filter(s => s.text.includes('alert(1)')).length") == 0
         shown = tab.evaluate("document.querySelector('main, article, body').innerText")
-        assert shown.count(PAYLOAD) >= 2, "the title should be shown as text, in the table and in the prose"
+        assert shown.count(PAYLOAD) >= 2, "the data should be shown as text, in the table and in the prose"
         context.close()

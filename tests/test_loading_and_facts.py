@@ -10,7 +10,7 @@ import pytest
 
 import kzutils as kz
 from kzutils import data as kzdata
-from kzutils.facts import Printed, format_count, format_percent, format_points, winner_shares
+from kzutils.facts import fact_names, fill_in, format_count, format_percent, format_points, winner_shares
 from conftest import ROOT, edit_cell, run_cli
 
 
@@ -94,14 +94,12 @@ def test_unknown_fact_names_near_ones() -> None:
         kz.get("presidential_2022_winer_share")
 
 
-def test_glue_facts_glues_plain_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    glued = {}
-    import myst_nb
-
-    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: glued.setdefault(name, (value, display)))
-    kz.glue_facts(["presidential_2022_winner_share"])
-    value, display = glued["presidential_2022_winner_share"]
-    assert isinstance(value, Printed) and repr(value) == "81.31%" and display is False
+def test_the_fact_role_is_read_and_filled_in() -> None:
+    text = "Won {fact}`presidential_2022_winner_share` on {fact}` presidential_2022_turnout ` (not {cite:p}`x`)."
+    assert fact_names(text) == ["presidential_2022_turnout", "presidential_2022_winner_share"]
+    assert fill_in(text, kz.all_facts(), "page.md") == "Won 81.31% on 69.44% (not {cite:p}`x`)."
+    with pytest.raises(KeyError, match="page.md: no fact named 'presidential_2022_winer_share'.*winner_share"):
+        fill_in("{fact}`presidential_2022_winer_share`", kz.all_facts(), "page.md")
 
 
 def test_winner_series_is_ordered_and_complete() -> None:
@@ -166,3 +164,27 @@ def test_final_candidates_mark_one_winner_per_election() -> None:
     results = kz.load("vote_results")
     for _, row in candidates.iterrows():
         assert results.iloc[row["result_row"] - 1]["option"] == row["option"]
+
+
+def test_numbers_shown_together_must_come_from_one_stage_of_one_count() -> None:
+    facts = kz.all_facts()
+    kz.same_stage(facts["presidential_2022_winner_share"], facts["presidential_2022_turnout"])  # both final
+    with pytest.raises(kz.ClaimError) as mixed:
+        kz.same_stage(facts["referendum_2022_yes_share"], facts["referendum_2022_election_night_turnout"])
+    share, turnout = facts["referendum_2022_yes_share"], facts["referendum_2022_election_night_turnout"]
+    assert f"vote_results row {share.row}: stage 'final'" in str(mixed.value)
+    assert f"votes row {turnout.row}: stage 'election_night'" in str(mixed.value)
+
+
+def test_a_number_without_a_stage_cannot_be_paired() -> None:
+    from kzutils.facts import Fact
+
+    stated = Fact("a", 1.0, "1%", "observations", 3, "x", "A", stage="final")
+    unstated = Fact("b", 2.0, "2%", "observations", 4, "x", "B")
+    with pytest.raises(kz.ClaimError, match=r"b = 2% \(observations row 4: no stage of the count given\)"):
+        kz.same_stage(stated, unstated)
+    night = [Fact(n, 1.0, "1%", "regional_results", i, "x", n, stage="election_night", as_of=t)
+             for i, (n, t) in enumerate([("p", "20:00"), ("q", "22:10")], start=1)]
+    kz.same_stage(*night, same_time=False)  # map panels of different votes: the same stage, each at its own time
+    with pytest.raises(kz.ClaimError, match="as of '22:10'"):
+        kz.same_stage(*night)

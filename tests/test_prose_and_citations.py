@@ -18,7 +18,7 @@ CODE_DIRECTIVES = {"code-cell", "code", "code-block", "literalinclude"}
 FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\s*(?P<info>\S*)")
 # Directive options that hold names, not prose (:alt: and captions stay prose and are checked).
 OPTION = re.compile(r"^:(name|label|tags|width|height|align|class|figwidth|scale):.*$")
-# Inline markup that is not prose: roles (glue, cite, refs), inline code, link targets, URLs, labels.
+# Inline markup that is not prose: roles (fact, cite, refs), inline code, link targets, URLs, labels.
 INLINE = [
     re.compile(r"\{[a-z:-]+\}`[^`]*`"),
     re.compile(r"`[^`]*`"),
@@ -60,7 +60,7 @@ def prose_lines(markdown: str) -> list[str]:
 
 
 def hand_typed_numbers(markdown: str) -> list[str]:
-    """Digits left in the prose once code, markup, glue, citations, dates and years are taken out."""
+    """Digits left in the prose once code, markup, facts, citations, dates and years are taken out."""
     text = "\n".join(prose_lines(markdown))
     for pattern in INLINE + ALLOWED:
         text = pattern.sub(" ", text)
@@ -75,7 +75,7 @@ def test_no_hand_typed_statistics(page: Path) -> None:
 def test_the_checker_catches_typed_numbers() -> None:
     assert hand_typed_numbers("Tokayev won 81.3% on 20 November 2022.") == ["81.3%"]
     assert hand_typed_numbers("about 2,500 troops") == ["2,500"]
-    assert hand_typed_numbers("Tokayev won {glue}`share` in 2022 {cite:p}`crs2022`.") == []
+    assert hand_typed_numbers("Tokayev won {fact}`share` in 2022 {cite:p}`crs2022`.") == []
     assert hand_typed_numbers("```{code-cell} ipython3\nx = 81.31\n```\n") == []
 
 

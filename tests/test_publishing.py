@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import kzutils as kz
 from kzutils import meta
 from kzutils import notebooks as nb
 from kzutils.build import release_epoch
@@ -72,7 +73,7 @@ def test_without_a_repository_citations_and_notebooks_have_no_url(project_copy: 
     assert "http" not in meta.chapter_reference("Background", "chapters/background", data)
     assert "url" not in meta.chapter_bibtex("Background", "chapters/background", data)
     assert "url" not in meta.book_bibtex(data)
-    notebook = nb.to_notebook(BOOK, BOOK / "intro.md", None)
+    notebook = nb.to_notebook(BOOK, BOOK / "intro.md", None, kz.all_facts())
     text = nb.render(notebook)
     assert "clone" not in text and "google.colab" not in text and "open it in Colab" not in text
 
@@ -85,7 +86,7 @@ def test_a_set_repository_reaches_citations_notebooks_and_metadata(project_copy:
     assert f"url       = {{{FAKE_REPO}}}" in meta.chapter_bibtex("Background", "chapters/background", data)
     assert meta.zenodo_metadata(data)["related_identifiers"][0]["identifier"] == FAKE_REPO
     assert json.loads(meta.datapackage_json(data))["homepage"] == FAKE_REPO
-    text = nb.render(nb.to_notebook(BOOK, BOOK / "intro.md", FAKE_REPO))
+    text = nb.render(nb.to_notebook(BOOK, BOOK / "intro.md", FAKE_REPO, kz.all_facts()))
     assert f'"git", "clone", "--depth", "1", "{FAKE_REPO}"' in text.replace('\\"', '"')
 
 
@@ -223,7 +224,7 @@ def test_plain_jupyter_book_build_is_never_stale(project_copy: Path) -> None:
 def test_plain_jupyter_book_build_sets_source_date_epoch(project_copy: Path) -> None:
     chapter = project_copy / "book" / "chapters" / "elections.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace(
-        "facts = kz.glue_facts()", "facts = kz.glue_facts()\nimport os\nprint('epoch=' + os.environ['SOURCE_DATE_EPOCH'])",
+        "facts = kz.all_facts()", "facts = kz.all_facts()\nimport os\nprint('epoch=' + os.environ['SOURCE_DATE_EPOCH'])",
         1).replace(":tags: [remove-cell]", ":tags: [remove-input]", 1), encoding="utf-8")
     done = plain_build(project_copy)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -235,7 +236,7 @@ def test_plain_jupyter_book_build_fails_every_time_after_a_failing_cell(project_
     assert plain_build(project_copy).returncode == 0
     chapter = project_copy / "book" / "chapters" / "elections.md"
     good = chapter.read_text(encoding="utf-8")
-    chapter.write_text(good.replace("facts = kz.glue_facts()", "facts = kz.glue_facts()\nraise RuntimeError('boom')"))
+    chapter.write_text(good.replace("facts = kz.all_facts()", "facts = kz.all_facts()\nraise RuntimeError('boom')"))
     assert plain_build(project_copy).returncode != 0
     assert plain_build(project_copy).returncode != 0, "the second plain build after a failure must fail too"
     chapter.write_text(good)

@@ -1,40 +1,12 @@
-"""Build speed without stale numbers: each page glues the facts it prints, and only those."""
+"""Build speed without stale numbers: dependencies recorded when a notebook runs, edits that re-execute only
+what they touch."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from kzutils.facts import PREAMBLE, glued_names, with_page_names
-
 BOOK = Path(__file__).resolve().parents[1] / "book"
-
-
-def pages() -> list[Path]:
-    return sorted(p for p in BOOK.rglob("*.md") if "_build" not in p.parts)
-
-
-def test_every_page_glues_every_name_it_prints() -> None:
-    checked = 0
-    for page in pages():
-        text = page.read_text(encoding="utf-8")
-        if PREAMBLE not in text:
-            continue
-        # An independent reading of the roles: anything between `{glue...}` and the closing backtick.
-        printed = {m.group(2).split(":")[0] if m.group(1) == ":text" else m.group(2)
-                   for m in re.finditer(r"\{glue(:\w+)?\}`([^`]+)`", text) if m.group(1) != ":figure"}
-        rewritten = with_page_names(text)
-        line = next(l for l in rewritten.splitlines() if l.startswith("facts = kz.glue_facts(page="))
-        assert printed <= set(eval(line.split("page=", 1)[1][:-1])), page  # noqa: S307 (our own literal)
-        assert printed == set(glued_names(text)), page
-        checked += 1
-    assert checked >= 10
-
-
-def test_glued_names_reads_every_role_form() -> None:
-    text = "{glue}`a` and {glue:text}`b:.1f` and {glue:md}`c` and {glue:any}`d` but not\n```{glue:figure} fig-x\n```"
-    assert glued_names(text) == ["a", "b", "c", "d"]
-    assert with_page_names(f"x\n{PREAMBLE}\n{text}").splitlines()[1] == "facts = kz.glue_facts(page=['a', 'b', 'c', 'd'])"
 
 
 # --- dependencies recorded when a notebook runs (kzutils.reads, kzutils.prefill) ---------------------------
@@ -121,7 +93,7 @@ def test_a_chapter_edit_reexecutes_its_page_and_only_the_pages_that_use_what_cha
     assert marker in text
     page.write_text(text.replace(marker, marker + "# an edit of the code only\n", 1), encoding="utf-8")
     assert build(book, out, data) == 0
-    # The bibliography (its citations) and the ledger (its glued names) read views of the page that did not change.
+    # The bibliography (its citations) reads a view of the page that did not change.
     assert executed(capfd.readouterr().out) == {"elections"}
     cited = "{cite:p}`crs2025kazakhstan`"
     page.write_text(page.read_text(encoding="utf-8").replace("\n## ", f"\nA new citation {cited}.\n\n## ", 1),
@@ -132,7 +104,7 @@ def test_a_chapter_edit_reexecutes_its_page_and_only_the_pages_that_use_what_cha
 
 def test_notebooks_never_import_the_sphinx_side_modules() -> None:
     code = ("import sys, kzutils as kz, kzutils.facts, kzutils.style, kzutils.tables, kzutils.maps, kzutils.bib, "
-            "kzutils.ledger, kzutils.meta, kzutils.claims; "
+            "kzutils.meta, kzutils.claims; "
             "print(sorted(m for m in sys.modules if m.startswith('kzutils.')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     for module in SPHINX_SIDE:

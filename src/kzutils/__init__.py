@@ -9,7 +9,7 @@ from kzutils.data import (
     data_dictionary, find_data_dir, load, load_all, load_shapes, observation_series, observer_assessments,
     observer_findings, observer_table, read_descriptor, resource_names, table_names,
 )
-from kzutils.claims import ClaimError, check
+from kzutils.claims import ClaimError, check, same_stage
 from kzutils.validate import DataValidationError
 
 # Facts and the figure style pull in matplotlib; load them on first use so that
@@ -18,7 +18,6 @@ _LAZY = {
     "Fact": "kzutils.facts",
     "all_facts": "kzutils.facts",
     "get": "kzutils.facts",
-    "glue_facts": "kzutils.facts",
     "PALETTE": "kzutils.style",
     "NIT_SCALE": "kzutils.style",
     "VALUE_FONTSIZE": "kzutils.style",
@@ -49,4 +48,4 @@ def __getattr__(name: str) -> Any:
     return module if name == "bib" else getattr(module, name)
 
 
-__all__ = ["ClaimError", "DataValidationError", "check", "data_dictionary", "find_data_dir", "load", "load_all", "load_shapes", "observation_series", "observer_assessments", "observer_findings", "observer_table", "read_descriptor", "resource_names", "table_names", *_LAZY]
+__all__ = ["ClaimError", "DataValidationError", "check", "same_stage", "data_dictionary", "find_data_dir", "load", "load_all", "load_shapes", "observation_series", "observer_assessments", "observer_findings", "observer_table", "read_descriptor", "resource_names", "table_names", *_LAZY]

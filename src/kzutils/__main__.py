@@ -58,16 +58,18 @@ def notebooks(data_dir: Path, book: Path, target: Path, check: bool) -> int:
     """Write (or with check, compare) the .ipynb copies of the book's pages."""
     from kzutils import meta
     from kzutils import notebooks as nb
+    from kzutils.facts import all_facts
 
     repo = meta.repository_url(data_dir)
+    facts = all_facts(data_dir)
     if check:
-        stale = nb.out_of_date(book, target, repo)
+        stale = nb.out_of_date(book, target, repo, facts)
         for name in stale:
             print(f"out of date: {target / name}", file=sys.stderr)
         if stale:
             print("run `python -m kzutils notebooks` to regenerate them", file=sys.stderr)
         return 1 if stale else 0
-    for path in nb.export(book, target, repo):
+    for path in nb.export(book, target, repo, facts):
         print(f"wrote {path}")
     return 0
 

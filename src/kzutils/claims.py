@@ -24,6 +24,22 @@ def check(condition: Any, claim: str = "", **values: Any) -> None:
     raise ClaimError(f"the claim {named} does not hold for the data" + (f": {shown}" if shown else ""))
 
 
+def same_stage(*facts: Any, same_time: bool = True) -> None:
+    """Raise ClaimError unless the facts, shown together, come from one stage of a count (the same variant, and
+    the same report time unless `same_time` is False, as for map panels of different votes); the message names
+    each fact's table, row and stage."""
+    def stage(fact: Any) -> tuple[str | None, str | None]:
+        return fact.stage, (fact.as_of if same_time else None)
+
+    if facts and all(f.stage is not None for f in facts) and len({stage(f) for f in facts}) == 1:
+        return
+    described = "; ".join(
+        f"{f.name} = {f.text} ({f.resource} row {f.row}: "
+        f"{'stage ' + repr(f.stage) if f.stage else 'no stage of the count given'}"
+        f"{', as of ' + repr(f.as_of) if f.as_of else ''})" for f in facts)
+    raise ClaimError(f"numbers shown together must come from one stage of one count: {described}")
+
+
 def _plain(value: Any) -> Any:
     """Numpy and pandas values as plain Python (a Series as a list), so that they print on one line."""
     return value.tolist() if hasattr(value, "tolist") else value

@@ -6,7 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 
@@ -25,13 +25,19 @@ class Fact:
     row: int | None  # 1-based data row; None when the fact combines several rows
     source: str
     description: str
+    stage: str | None = None  # the stage of the count its row reports (election_night, interim, preliminary, final)
+    as_of: str | None = None  # the time of that report, where the row gives one
 
 
-class Printed(str):
-    """A string that glues as itself (no quotes), so `{glue}` prints exactly `text`."""
+COUNT_STAGES = ("election_night", "interim", "preliminary", "final")
 
-    def __repr__(self) -> str:
-        return str(self)
+
+def row_stage(row: pd.Series) -> tuple[str | None, str | None]:
+    """The stage of a count a data row reports, and the report's time: a vote's `variant` and `as_of`, or an
+    observation's `status` when it names a stage (an observation whose status does not has no stage)."""
+    stage = row.get("variant", row.get("status"))
+    as_of = row.get("as_of")
+    return (stage if stage in COUNT_STAGES else None), (as_of if isinstance(as_of, str) and as_of else None)
 
 
 def _trim(value: float) -> str:
@@ -60,7 +66,8 @@ def _cell_fact(
     if pd.isna(value):
         raise LookupError(f"fact {name!r}: {resource} row {row.name + 1} has no {column}")
     plain = value.item() if hasattr(value, "item") else value
-    return Fact(name, plain, fmt(plain), resource, int(row.name) + 1, str(row["source"]), description)
+    return Fact(name, plain, fmt(plain), resource, int(row.name) + 1, str(row["source"]), description,
+                *row_stage(row))
 
 
 # --- fact families, generated from the data ------------------------------------------------------
@@ -312,7 +319,7 @@ def _regional_facts(data_dir: Path | None) -> Iterator[Fact]:
         name = regional_fact_name(row.vote_id, row.variant, as_of, row.measure, row.region_id)
         what = f"{row.measure.replace('_', ' ')} in {row.region_id}, {row.vote_id} ({row.variant}{', ' + as_of if as_of else ''})"
         yield Fact(name, float(row.value_pct), format_percent(float(row.value_pct)), "regional_results", row_number,
-                   str(row.source), what.capitalize())
+                   str(row.source), what.capitalize(), row.variant if row.variant in COUNT_STAGES else None, as_of)
     new = regions[regions["valid_from"].notna()]
     cities = regions[regions["kind"] != "region"]
     for name, value, source, what in (
@@ -348,7 +355,8 @@ FAMILIES: tuple[Callable[[Path | None], Iterator[Fact]], ...] = (
 
 
 def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:
-    """Every named fact, computed from the data package (or read back from kzutils.diskcache)."""
+    """Every named fact, computed from the data package (or read back from kzutils.diskcache); in a
+    notebook, reading one notes the files its value came from."""
     from kzutils import diskcache
     from kzutils.data import bibliography_path, find_data_dir, existing_folder
 
@@ -358,7 +366,7 @@ def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:
         inputs = [*sorted(p for p in folder.rglob("*") if p.is_file()), bibliography_path(folder)]
     facts, files_by_fact = diskcache.cached("facts", folder, inputs, lambda: _compute_facts(folder))
     FACT_FILES.update(files_by_fact)
-    return facts
+    return UsedFacts(facts)
 
 
 def _compute_facts(folder: Path) -> tuple[dict[str, Fact], dict[str, frozenset[str]]]:
@@ -410,45 +418,31 @@ def get(name: str, data_dir: Path | str | None = None) -> Fact:
     """One named fact; KeyError lists near names if it does not exist."""
     facts = all_facts(data_dir)
     if name not in facts:
-        near = difflib.get_close_matches(name, list(facts), n=5)
-        raise KeyError(f"no fact named {name!r}; similar: {near}")
+        raise KeyError(f"no fact named {name!r}; similar: {near_names(name, facts)}")
     record(FACT_FILES.get(name, ()))
     return facts[name]
 
 
-PREAMBLE = "facts = kz.glue_facts()"
-GLUE_ROLE = re.compile(r"\{glue(?::(?P<kind>text|md|any))?\}`(?P<name>[^`]+)`")
+def near_names(name: str, facts: Iterable[str]) -> list[str]:
+    """Up to five fact names close to `name` (for a message about a misspelt name)."""
+    return difflib.get_close_matches(name, list(facts), n=5)
 
 
-def glued_names(text: str) -> list[str]:
-    """Every name a page prints with a `{glue}`, `{glue:text}`, `{glue:md}` or `{glue:any}` role, sorted."""
-    names = set()
-    for found in GLUE_ROLE.finditer(text):
+FACT_ROLE = re.compile(r"\{fact\}`(?P<name>[^`]+)`")
+
+
+def fact_names(text: str) -> list[str]:
+    """Every fact name a page prints with the `{fact}` role, sorted."""
+    return sorted({found.group("name").strip() for found in FACT_ROLE.finditer(text)})
+
+
+def fill_in(text: str, facts: Mapping[str, Fact], where: str) -> str:
+    """The text with every `{fact}` role replaced by the fact's printed value; an unknown name is an error
+    naming `where`."""
+    def printed(found: re.Match[str]) -> str:
         name = found.group("name").strip()
-        names.add(name.split(":", 1)[0] if found.group("kind") == "text" else name)
-    return sorted(names)
+        if name not in facts:
+            raise KeyError(f"{where}: no fact named {name!r}; similar: {near_names(name, facts)}")
+        return facts[name].text
 
-
-def with_page_names(text: str) -> str:
-    """The page with its shared preamble line gluing only the names the page prints (kzutils.sphinx_ext).
-
-    The names become part of the code cell, so the execution cache re-runs the page whenever they change."""
-    if PREAMBLE not in text:
-        return text
-    return text.replace(PREAMBLE, f"facts = kz.glue_facts(page={glued_names(text)!r})")
-
-
-def glue_facts(names: Iterable[str] | None = None, data_dir: Path | str | None = None,
-               page: Iterable[str] | None = None) -> dict[str, Fact]:
-    """Glue facts into the running notebook as plain text: all, `names`, or those of `page` (the names a page
-    prints; names that are not facts are left to the page); return what was glued (every fact for `page`)."""
-    from myst_nb import glue
-
-    facts = UsedFacts(all_facts(data_dir))
-    if page is not None:
-        chosen = {n: facts[n] for n in page if n in facts}  # reading each notes its files
-    else:
-        chosen = dict(facts.items()) if names is None else {n: get(n, data_dir) for n in names}
-    for fact in chosen.values():
-        glue(fact.name, Printed(fact.text), display=False)
-    return facts if page is not None else chosen
+    return FACT_ROLE.sub(printed, text)

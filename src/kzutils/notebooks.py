@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Mapping
 
 import jupytext
 import nbformat
+
+from kzutils.facts import fill_in
 
 COLAB_SETUP = '''# On Google Colab this cell fetches the book's data and kzutils; anywhere else it does nothing.
 import sys
@@ -33,10 +36,13 @@ def notebook_name(source: Path) -> str:
     return source.stem + ".ipynb"
 
 
-def to_notebook(book: Path, source: Path, repo_url: str | None) -> nbformat.NotebookNode:
-    """The page as a notebook without outputs, with a provenance note first and, when the book has a public
-    repository (`repo_url`), a Colab set-up cell that clones it."""
+def to_notebook(book: Path, source: Path, repo_url: str | None, facts: Mapping[str, Any]) -> nbformat.NotebookNode:
+    """The page as a notebook without outputs, its numbers filled in from `facts`, with a provenance note first
+    and, when the book has a public repository (`repo_url`), a Colab set-up cell that clones it."""
     notebook = jupytext.read(source)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = fill_in(cell.source, facts, str(source.relative_to(book)))
     header = HEADER.format(source=source.relative_to(book).as_posix()) + (HEADER_COLAB if repo_url else ".")
     notebook.cells[:0] = [nbformat.v4.new_markdown_cell(header)]
     if repo_url:
@@ -54,21 +60,24 @@ def render(notebook: nbformat.NotebookNode) -> str:
     return json.dumps(nbformat.from_dict(notebook), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def export(book: Path, target: Path, repo_url: str | None) -> list[Path]:
-    """Write every page's .ipynb into `target` (removing stale ones) and return the paths written."""
+def export(book: Path, target: Path, repo_url: str | None, facts: Mapping[str, Any]) -> list[Path]:
+    """Write every page's .ipynb into `target` where it changed (removing stale ones); return the paths written."""
     target.mkdir(parents=True, exist_ok=True)
-    written = []
+    expected, written = set(), []
     for source in notebook_sources(book):
         path = target / notebook_name(source)
-        path.write_text(render(to_notebook(book, source, repo_url)), encoding="utf-8")
-        written.append(path)
-    for stale in set(target.glob("*.ipynb")) - set(written):
+        expected.add(path)
+        text = render(to_notebook(book, source, repo_url, facts))
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    for stale in set(target.glob("*.ipynb")) - expected:
         stale.unlink()
     return written
 
 
-def out_of_date(book: Path, target: Path, repo_url: str | None) -> list[str]:
+def out_of_date(book: Path, target: Path, repo_url: str | None, facts: Mapping[str, Any]) -> list[str]:
     """Names of notebooks in `target` that are missing, stale or extra compared with the book's pages."""
-    expected = {notebook_name(s): render(to_notebook(book, s, repo_url)) for s in notebook_sources(book)}
+    expected = {notebook_name(s): render(to_notebook(book, s, repo_url, facts)) for s in notebook_sources(book)}
     present = {p.name: p.read_text(encoding="utf-8") for p in target.glob("*.ipynb")} if target.is_dir() else {}
     return sorted(n for n in expected.keys() | present.keys() if expected.get(n) != present.get(n))

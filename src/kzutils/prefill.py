@@ -28,10 +28,9 @@ from kzutils.build import book_config
 
 def page_text(source: Path, edition: str) -> str:
     """The page as Sphinx hands it to MyST-NB: with the source-read edits of kzutils.sphinx_ext that touch code."""
-    from kzutils.facts import with_page_names
     from kzutils.sphinx_ext import without_solutions
 
-    text = with_page_names(source.read_text(encoding="utf-8"))
+    text = source.read_text(encoding="utf-8")
     return without_solutions(text) if edition == "student" else text
 
 

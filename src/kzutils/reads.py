@@ -2,7 +2,7 @@
 appended there (one absolute path a line), so a build can re-execute exactly the notebooks a change touches.
 
 A reader that uses only part of a file names a view of it (`VIEWS`): the chapter list of `_toc.yml`, the
-citations or the glued names of a page. The file counts as changed only when that part does, so editing a
+citations of a page. The file counts as changed only when that part does, so editing a
 chapter's code does not re-execute the pages that list its citations."""
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ VIEWS = {
     "toc-chapters": "kzutils.bib:toc_chapter_files",
     "title": "kzutils.bib:page_title",
     "citations": "kzutils.bib:cited_keys",
-    "glued-names": "kzutils.facts:glued_names",
 }
 _captures: list[set[str]] = []
 
