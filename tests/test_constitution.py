@@ -158,3 +158,46 @@ def test_grid_field_without_a_foreign_key(data_copy: Path) -> None:
     path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
     assert f"data/datapackage.json: key 'resources[{number}].completeGrid.fields': field 'reading' needs a " \
            "foreign key of its own" in messages(load_error(data_copy))
+
+
+# --- the page's helpers and facts -------------------------------------------------------------------------
+
+
+def test_each_step_compares_only_powers_read_on_both_sides() -> None:
+    from kzutils import constitution as kc
+
+    table = kc.provisions()
+    for before, after in kc.steps():
+        changed = kc.changes(before, after)
+        open_ = kc.not_compared(before, after)
+        assert not set(changed["power_id"]) & set(open_["power_id"])
+        assert (changed["reading_before"] != "unread").all() and (changed["reading_after"] != "unread").all()
+        same = len(table[table["version_id"] == before]) - len(changed) - len(open_)
+        assert same >= 0
+
+
+def test_change_tables_mark_carried_rules_and_name_a_read_source() -> None:
+    from kzutils import constitution as kc
+
+    table = kc.provisions().set_index(["power_id", "version_id"])
+    for before, after in kc.steps():
+        printed = kc.change_table(before, after)
+        found = kc.changes(before, after)
+        for (_, row), power in zip(printed.iterrows(), found["power_id"]):
+            for version, column in ((before, printed.columns[1]), (after, printed.columns[2])):
+                assert row[column].endswith(kc.INFERRED_MARK) == (table.loc[(power, version), "reading"] == "inferred")
+                source = kc.read_source(power, version)
+                assert source in row["Read in"]
+                read = table.reset_index()
+                assert ((read["source"] == source) & read["reading"].isin(["text", "report"])).any()
+
+
+def test_constitution_facts() -> None:
+    facts = kz.all_facts()
+    assert facts["constitution_term_length_2026"].text == "7 years"
+    assert facts["constitution_term_limit_2022_09"].text == "1 term"
+    assert facts["constitution_chambers_2026"].text == "1 chamber"
+    assert facts["constitution_term_length_2026"].source == "onenews2026term"
+    total = sum(facts[f"constitution_{r}_count"].value for r in ("text", "report", "inferred", "unread"))
+    assert total == facts["constitution_provisions_count"].value == (
+        facts["constitution_powers_count"].value * facts["constitution_versions_count"].value)
