@@ -21,10 +21,13 @@ from kzutils.validate import (
     Cell,
     DataValidationError,
     Table,
+    check_article_limit,
+    check_complete_grid,
     check_foreign_key,
     check_national_totals,
     check_percentages,
     check_region_dates,
+    check_row_rule,
     check_header,
     check_sources,
     check_sums,
@@ -287,6 +290,29 @@ def _check_table(folder: Path, entry: Mapping[str, Any], table: Table) -> None:
             bib.check_strong_sources(table, field["name"], bibliography)
     if "regionalChecks" in entry and not table.problems:  # rules over partly unreadable rows mislead
         _check_regional(folder, entry["regionalChecks"], table.records, table.path)
+    for rule in entry.get("rowRules", []):
+        check_row_rule(table, rule)
+    if "completeGrid" in entry:
+        grid = entry["completeGrid"]["fields"]
+        check_complete_grid(table, grid, [_referenced_keys(folder, schema, field) for field in grid])
+    if "articleLimit" in entry:
+        limit = entry["articleLimit"]
+        target = _reference_of(schema, limit["key"])
+        rows, _ = _validated(folder, target["resource"])
+        limits = {r[target["fields"][0]]: r[limit["limit"]] for r in rows}
+        check_article_limit(table, limit["field"], limit["key"], limits)
+
+
+def _reference_of(schema: Mapping[str, Any], field: str) -> Mapping[str, Any]:
+    """The foreign-key reference of a single field (the descriptor check makes sure there is one)."""
+    return next(f["reference"] for f in schema["foreignKeys"] if f["fields"] == [field])
+
+
+def _referenced_keys(folder: Path, schema: Mapping[str, Any], field: str) -> list[Any]:
+    """The keys, in file order, of the resource a single field refers to."""
+    target = _reference_of(schema, field)
+    rows, _ = _validated(folder, target["resource"])
+    return [r[target["fields"][0]] for r in rows]
 
 
 def _check_regional(folder: Path, rules: Mapping[str, Any], records: list[dict[str, Any]], label: str) -> None:

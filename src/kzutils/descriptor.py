@@ -143,6 +143,7 @@ def _check_links(keys: _Keys, entry: Mapping[str, Any], where: str, schemas: Map
         target = _target(keys, foreign["reference"].get("resource"), schemas, f"{at}.reference.resource")
         if target is not None:
             _check_names(keys, foreign["reference"].get("fields"), target, f"{at}.reference.fields")
+    _check_row_rules(keys, entry, where, names)
     rules = entry.get("sumsTo", [])
     for number, rule in enumerate(rules if keys.expect(rules, list, f"{where}.sumsTo", "a list") else []):
         at = f"{where}.sumsTo[{number}]"
@@ -157,6 +158,39 @@ def _check_links(keys: _Keys, entry: Mapping[str, Any], where: str, schemas: Map
             if target is not None:
                 _check_names(keys, [rule["onlyWhere"].get("field"), *(rule.get("groupBy") or [])], target,
                              f"{at}.onlyWhere.field")
+
+
+def _check_row_rules(keys: _Keys, entry: Mapping[str, Any], where: str, names: list[str]) -> None:
+    """rowRules, completeGrid and articleLimit must name fields that exist (and, for the last two, single-field
+    foreign keys), with conditions of a known form."""
+    rules = entry.get("rowRules", [])
+    for number, rule in enumerate(rules if keys.expect(rules, list, f"{where}.rowRules", "a list") else []):
+        at = f"{where}.rowRules[{number}]"
+        if not keys.expect(rule, dict, at, "a JSON object") or not keys.expect(
+                rule.get("when"), dict, f"{at}.when", "an object of field: condition"):
+            continue
+        _check_names(keys, list(rule["when"]), names, f"{at}.when")
+        for field, condition in rule["when"].items():
+            if not isinstance(condition, dict) or len(condition) != 1 or not (
+                    isinstance(condition.get("in", condition.get("notIn")), list)
+                    or isinstance(condition.get("present"), bool)):
+                keys.fail(f"{at}.when.{field}", 'must be {"in": [...]}, {"notIn": [...]} or {"present": true|false}')
+        for part in ("required", "empty"):
+            if part in rule:
+                _check_names(keys, rule[part], names, f"{at}.{part}")
+    single = {tuple(f.get("fields", [])): f.get("reference", {}) for f in entry["schema"].get("foreignKeys", [])
+              if isinstance(f, dict)}
+    if "completeGrid" in entry and keys.expect(entry["completeGrid"], dict, f"{where}.completeGrid", "a JSON object"):
+        grid = entry["completeGrid"].get("fields")
+        if _check_names(keys, grid, names, f"{where}.completeGrid.fields"):
+            for field in grid:
+                if (field,) not in single:
+                    keys.fail(f"{where}.completeGrid.fields", f"field {field!r} needs a foreign key of its own")
+    if "articleLimit" in entry and keys.expect(entry["articleLimit"], dict, f"{where}.articleLimit", "a JSON object"):
+        limit = entry["articleLimit"]
+        _check_names(keys, [limit.get("field"), limit.get("key")], names, f"{where}.articleLimit")
+        if (limit.get("key"),) not in single:
+            keys.fail(f"{where}.articleLimit.key", f"field {limit.get('key')!r} needs a foreign key of its own")
 
 
 def _target(keys: _Keys, name: Any, schemas: Mapping[str, list[str]], key: str) -> list[str] | None:

@@ -349,9 +349,39 @@ def _regional_facts(data_dir: Path | None) -> Iterator[Fact]:
         yield Fact(name, value, str(value), "regional_results", None, source, what)
 
 
+def _constitution_facts(data_dir: Path | None) -> Iterator[Fact]:
+    """The numbers in the constitution's provisions (a term in years, seats, chambers), and counts of the table:
+    powers, versions, provisions by how they were read, and per step the powers that changed or cannot be compared."""
+    from kzutils import constitution
+
+    rows = load("constitution_provisions", data_dir)
+    table = constitution.provisions(data_dir).set_index(["power_id", "version_id"])
+    for row_number, row in enumerate(rows.itertuples(index=False), start=1):
+        if pd.isna(row.value):
+            continue
+        value, unit = int(row.value), str(row.unit)
+        text = f"{value} {unit.removesuffix('s') if value == 1 else unit}"
+        where = table.loc[(row.power_id, row.version_id)]
+        yield Fact(f"constitution_{row.power_id}_{row.version_id.replace('-', '_')}", value, text,
+                   "constitution_provisions", row_number, str(row.source), f"{where['power']}, {where['version']}")
+    counts = [("constitution_powers_count", rows["power_id"].nunique(), "Powers and rules compared"),
+              ("constitution_versions_count", rows["version_id"].nunique(), "Versions of the constitution compared"),
+              ("constitution_provisions_count", len(rows), "Provisions (one per power and version)")]
+    counts += [(f"constitution_{reading}_count", int((rows["reading"] == reading).sum()), f"Provisions read as {reading}")
+               for reading in ("text", "report", "inferred", "unread")]
+    for before, after in constitution.steps(data_dir):
+        step = f"{before.replace('-', '_')}_{after.replace('-', '_')}"
+        counts += [(f"constitution_changed_{step}_count", len(constitution.changes(before, after, data_dir)),
+                    f"Powers whose rule differs between {before} and {after}"),
+                   (f"constitution_not_compared_{step}_count", len(constitution.not_compared(before, after, data_dir)),
+                    f"Powers not read in {before} or in {after}")]
+    for name, value, what in counts:
+        yield Fact(name, int(value), format_count(int(value)), "datapackage", None, "datapackage.json", what)
+
+
 FAMILIES: tuple[Callable[[Path | None], Iterator[Fact]], ...] = (
     _vote_facts, _reform_facts, _series_facts, _seat_facts, _observation_facts, _observer_facts, _package_facts,
-    _regional_facts)
+    _regional_facts, _constitution_facts)
 
 
 def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:

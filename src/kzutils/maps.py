@@ -17,15 +17,19 @@ from kzutils.data import load, load_shapes
 ASPECT = 1.5  # rough correction for the narrowing of longitude degrees at these latitudes, as in the locator map
 MISSING = "#f2f2f2"
 SMALL_UNITS = {"almaty_city", "astana", "shymkent"}  # too small to hold a label inside: labelled with a leader line
-# The report mapped for each vote in the small multiples: the last complete list by region that was found.
+# The report mapped for each vote in the small multiples: the commission's list at the close of polls wherever one
+# was found (stage `election_night`), so that the panels of one figure show one stage of the count. The Mazhilis
+# election of 2021 and the referendum of 2026 are the exceptions: the only complete list of 2021 is from 20:00, before
+# the polls closed in the west, and the close-of-polls list of 2026 could be read for 16 of its 20 units only, so its
+# panel shows the complete list of 18:00. Each title names the report's time.
 TURNOUT_REPORTS: list[tuple[str, str, str | None, str]] = [  # (vote, variant, time of report or None, panel title)
-    ("pres-2019", "election_night", None, "President, 2019"),
-    ("mazhilis-2021", "interim", "20:00", "Mazhilis, 2021\n(before all polls closed)"),
-    ("ref-2022", "election_night", None, "Referendum, June 2022"),
-    ("pres-2022", "election_night", None, "President, Nov 2022"),
-    ("mazhilis-2023", "interim", "18:10", "Mazhilis, 2023\n(two hours before the close)"),
-    ("ref-2024", "election_night", None, "Referendum, 2024"),
-    ("ref-2026", "interim", "18:00", "Referendum, 2026\n(two hours before the close)"),
+    ("pres-2019", "election_night", None, "President, 2019\nclose of polls"),
+    ("mazhilis-2021", "interim", "20:00", "Mazhilis, 2021\n20:00, west still voting"),
+    ("ref-2022", "election_night", None, "Referendum, June 2022\nclose of polls, 22:00"),
+    ("pres-2022", "election_night", None, "President, Nov 2022\nclose of polls, 22:00"),
+    ("mazhilis-2023", "election_night", "22:10", "Mazhilis, 2023\nclose of polls, 22:10"),
+    ("ref-2024", "election_night", None, "Referendum, 2024\nclose of polls, 20:00"),
+    ("ref-2026", "interim", "18:00", "Referendum, 2026\n18:00, polls still open"),
 ]
 NUDGE = {"almaty_city": (-1.2, -1.6), "astana": (-3.8, -0.9), "shymkent": (-3.4, -0.6)}
 
@@ -85,10 +89,13 @@ def choropleth(
     labels: bool = True,
     fontsize: float = 6.5,
     data_dir: Path | str | None = None,
+    fills: Mapping[str, str] | None = None,
 ) -> None:
-    """Fill each unit by its value (units without a value are pale grey and hatched); label units where they fit."""
+    """Fill each unit by its value (units without a value are pale grey and hatched); label units where they fit.
+    With `fills` (a colour per unit, for a map of categories) the units take those colours, `values` and `norm`
+    are not used, and the labels give the names only."""
     shapes = unit_shapes(units, data_dir)
-    unknown = set(values) - set(shapes)
+    unknown = set(fills if fills is not None else values) - set(shapes)
     if unknown:
         raise KeyError(f"values for units not on the {units}-unit map: {sorted(unknown)}")
     colours = mpl.colormaps[cmap]
@@ -97,7 +104,10 @@ def choropleth(
         value = values.get(region_id)
         for ring in shapes[region_id]["rings"]:
             patch = Polygon(ring, closed=True)
-            if value is None or pd.isna(value):
+            if fills is not None and region_id in fills:
+                patches.append(patch)
+                faces.append(fills[region_id])
+            elif fills is not None or value is None or pd.isna(value):
                 hatched.append(patch)
             else:
                 patches.append(patch)
@@ -107,9 +117,13 @@ def choropleth(
                                       hatch="////", zorder=2))
     if labels:
         for region_id, unit in sorted(shapes.items()):
-            value = values.get(region_id)
+            value = None if fills is not None else values.get(region_id)
             text = unit["label"] if value is None or pd.isna(value) else f"{unit['label']}\n{value:.1f}"
-            dark = value is not None and not pd.isna(value) and norm(value) < 0.55
+            if fills is not None and region_id in fills:
+                red, green, blue = mpl.colors.to_rgb(fills[region_id])
+                dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+            else:
+                dark = value is not None and not pd.isna(value) and norm(value) < 0.55
             if region_id in SMALL_UNITS:
                 dx, dy = NUDGE[region_id]
                 ax.annotate(text, (unit["x"], unit["y"]), xytext=(unit["x"] + dx, unit["y"] + dy),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 import unicodedata
@@ -435,3 +436,72 @@ def check_national_totals(
                 raise DataValidationError(path, last, column,
                                           f"the units of {vote_id} ({variant}) add up to {total}, but the national "
                                           f"count is {expected} (tolerance {tolerance_pct}%)")
+
+
+# --- rules over the rows of one table, declared in datapackage.json --------------------------------
+
+
+def _matches(value: Any, condition: Mapping[str, Any]) -> bool:
+    """Whether one parsed cell meets a row rule's condition: {"in": [...]}, {"notIn": [...]} or {"present": bool}."""
+    if "present" in condition:
+        return (value is not None) == bool(condition["present"])
+    if "in" in condition:
+        return value in condition["in"]
+    return value not in condition.get("notIn", [])
+
+
+def _describe_when(when: Mapping[str, Mapping[str, Any]]) -> str:
+    parts = []
+    for field, condition in when.items():
+        if "present" in condition:
+            parts.append(f"'{field}' is {'filled' if condition['present'] else 'empty'}")
+        elif "in" in condition:
+            parts.append(f"'{field}' is {' or '.join(repr(v) for v in condition['in'])}")
+        else:
+            parts.append(f"'{field}' is not {' or '.join(repr(v) for v in condition['notIn'])}")
+    return " and ".join(parts)
+
+
+def check_row_rule(table: Table, rule: Mapping[str, Any]) -> None:
+    """Where a row meets every condition of `rule["when"]`, the `required` cells must be filled and the `empty`
+    cells empty; the message names the row, the column and the rule's reason (`why`)."""
+    when = rule["when"]
+    required, empty = list(rule.get("required", [])), list(rule.get("empty", []))
+    columns = [*when, *required, *empty]
+    reason = f" ({rule['why']})" if rule.get("why") else ""
+    for row, values in table.rows(columns):
+        cells = dict(zip(columns, values))
+        if not all(_matches(cells[field], condition) for field, condition in when.items()):
+            continue
+        for field in required:
+            if cells[field] is None:
+                table.fail(row, field, f"a value is required where {_describe_when(when)}{reason}")
+        for field in empty:
+            if cells[field] is not None:
+                table.fail(row, field, f"must be empty where {_describe_when(when)}, not {cells[field]!r}{reason}")
+
+
+def check_complete_grid(table: Table, fields: Sequence[str], keys: Sequence[Sequence[Any]]) -> None:
+    """Every combination of the referenced keys (one list per field) must have a row: a missing combination is
+    reported at the last field's column, since the row that should hold it does not exist."""
+    present = {values for _, values in table.rows(fields)}
+    for combination in itertools.product(*keys):
+        if combination not in present:
+            named = ", ".join(f"{f} {v!r}" for f, v in zip(fields, combination))
+            table.problems.append(DataValidationError(
+                table.path, None, fields[-1], f"no row for {named}: every combination needs a row (write the rule, "
+                "'not addressed' where the text is silent, or reading 'unread' with a note)"))
+
+
+_ARTICLE_NUMBER = re.compile(r"Art\. ([0-9]+)")
+
+
+def check_article_limit(table: Table, field: str, key: str, limits: Mapping[Any, int | None]) -> None:
+    """No article cited for a version may lie beyond the number of articles that version's text has (where known)."""
+    for row, (article, version) in table.rows([field, key]):
+        limit = limits.get(version)
+        if article is None or limit is None:
+            continue
+        for number in (int(n) for n in _ARTICLE_NUMBER.findall(article)):
+            if number > limit:
+                table.fail(row, field, f"article {number} is beyond the {limit} articles of {key} {version!r}")
