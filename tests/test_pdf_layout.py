@@ -1,9 +1,10 @@
-"""The PDF keeps every exercise whole (its text inside its box) and prints the tables that solutions return
-as tables, not as pandas' monospaced text."""
+"""The PDF keeps every exercise whole (its text inside its box), prints the tables that solutions return as
+tables, not as pandas' monospaced text, and prints every table's cells whole, inside their columns."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -111,3 +112,113 @@ def test_solution_tables_are_tables_in_the_pdf(pdf_text: tuple[str, Path]) -> No
              if re.search(r"dtype: |\[\d+ rows x \d+ columns\]", out) or re.match(r"\s*\S+(\s{2,}\S+)+\s*\n.*\S\s{2,}\S", out)]
     assert not dumps, f"solutions print tables as monospaced text: {dumps}"
     assert any("longtable" in s for s in solutions), "no solution prints a table"
+
+
+# --- tables that fit the page (issue 21, section 4) -----------------------------------------------------------
+
+# One table of every kind the book prints, by the start of its caption: the claims ledger, the bibliography's
+# three tables, an observer table, the data dictionary and a chapter's table of results.
+SAMPLE = {
+    "claims ledger": "Every number printed in the text",
+    "bibliography: sources": "Every bibliography entry with its kind",
+    "bibliography: copies": "Copies and encyclopedias kept",
+    "bibliography: citations by kind": "Citations per chapter by kind",
+    "observer table": "Observer missions at the elections of 2019",
+    "data dictionary": "Every field:",
+    "chapter table": "Early presidential election of 20 November 2022",
+}
+LONGTABLE = re.compile(r"\\begin\{longtable\}.*?\\end\{longtable\}", re.S)
+
+
+def latex_text(cell: str) -> str:
+    """The text of a LaTeX table cell as Sphinx wrote it: commands and braces dropped (a command's argument,
+    such as emphasised text, kept), escaped characters kept."""
+    cell = re.sub(r"\\(sphinxhyphen|textendash|textemdash)\{\}", "-", cell)
+    cell = re.sub(r"\\([&%#$_{}])", r"\1", cell)
+    cell = re.sub(r"\\[A-Za-z@]+\*?(\[[^\]]*\])?", " ", cell)
+    return " ".join(cell.replace("{", " ").replace("}", " ").split())
+
+
+@dataclass
+class PrintedTable:
+    caption: str
+    rows: list[list[str]]  # the header row first
+    lines: tuple[int, int]  # first and last line of the table in the .tex
+
+
+def printed_tables(tex: str) -> list[PrintedTable]:
+    """Every longtable of the PDF's LaTeX: its caption, header and body rows (cells as text), and its lines."""
+    found = []
+    for match in LONGTABLE.finditer(tex):
+        body = match.group()
+        caption = re.search(r"\\caption\{(.*?)\\strut\}", body)
+        header = body.split("\\sphinxtoprule", 1)[-1].split("\\endfirsthead", 1)[0]
+        rows = [header] + re.split(r"\\\\\s*\n", body.split("\\endlastfoot", 1)[-1])
+        cells = [[latex_text(cell) for cell in re.split(r"(?<!\\)&", row)] for row in rows]
+        first = tex.count("\n", 0, match.start()) + 1
+        found.append(PrintedTable(latex_text(caption.group(1)) if caption else "", [r for r in cells if any(r)],
+                                  (first, first + body.count("\n"))))
+    return found
+
+
+@pytest.fixture(scope="module")
+def pdf_tables(pdf_text: tuple[str, Path]) -> tuple[list[PrintedTable], str, str]:
+    """The PDF's tables (from its LaTeX), its text in content order (`pdftotext -raw`, in which a table cell's
+    lines stay together), and its LaTeX log."""
+    import subprocess
+
+    pdf = pdf_text[1]
+    raw = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    tables = printed_tables(pdf.with_suffix(".tex").read_text(encoding="utf-8"))
+    return tables, letters(raw), pdf.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.mark.build
+def test_the_sample_covers_every_kind_of_table(pdf_tables: tuple[list[PrintedTable], str, str]) -> None:
+    captions = [table.caption for table in pdf_tables[0]]
+    missing = [kind for kind, start in SAMPLE.items() if not any(c.startswith(start) for c in captions)]
+    assert not missing, f"no table of these kinds in the PDF (caption changed?): {missing}"
+
+
+@pytest.mark.build
+def test_every_cell_of_every_table_is_printed_whole(pdf_tables: tuple[list[PrintedTable], str, str]) -> None:
+    """Each table's cells are found in the PDF's text in order, each whole (across line breaks and hyphens)."""
+    tables, text, _ = pdf_tables
+    assert len(tables) >= len(SAMPLE)
+    lost = []
+    for table in tables:
+        position = text.find(letters(table.caption)) if table.caption else 0
+        for row in table.rows:
+            for cell in filter(None, map(letters, row)):
+                at = text.find(cell, max(position, 0))
+                if at < 0:
+                    lost.append(f"{table.caption[:50]!r}: {cell[:60]!r}")
+                else:
+                    position = at + len(cell)
+    assert not lost, f"{len(lost)} table cells not printed whole:\n  " + "\n  ".join(lost[:30])
+
+
+@pytest.mark.build
+def test_no_table_sticks_out_of_its_columns(pdf_tables: tuple[list[PrintedTable], str, str]) -> None:
+    """No line of any table is overfull: an entry wider than its column runs under the next column's shading,
+    which hides it (as the claims ledger's keys and the data dictionary's names were in 0.3.0)."""
+    from kzutils.build.layout import overfull_lines
+
+    tables, _, log = pdf_tables
+    over = [(pt, first) for pt, first, last in overfull_lines(log) if pt > 1.0]
+    found = [f"{table.caption[:50]!r}, .tex line {first}: {pt:.1f} pt too wide" for table in tables
+             for pt, first in over if table.lines[0] <= first <= table.lines[1]]
+    assert not found, "table lines wider than their column:\n  " + "\n  ".join(found[:30])
+
+
+@pytest.mark.build
+def test_the_pdf_build_reports_its_overfull_lines(pdf_text: tuple[str, Path], capsys: pytest.CaptureFixture) -> None:
+    """Every PDF build prints the count of its overfull lines (kzutils.build.report_overfull), as a figure to
+    watch rather than a pass or fail."""
+    from kzutils.build import report_overfull
+
+    report_overfull(pdf_text[1].parent)
+    printed = capsys.readouterr().out
+    with capsys.disabled():
+        print(f"\n{printed.strip()}")
+    assert re.search(r"the PDF has \d+ overfull lines, \d+ of them by more than 20 pt", printed)

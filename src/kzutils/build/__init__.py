@@ -81,6 +81,8 @@ def _build(book: Path, out: Path, data_dir: Path, builder: str, extra: list[str]
     if code == 0:
         if work is not None:
             publish(work, build_dir / "html")
+        if builder in ("latex", "pdflatex"):
+            report_overfull(output(build_dir, builder))
         state = freshness.read_state(build_dir)
         if state is not None:
             freshness.write_state(build_dir, {**state, "published": {**state.get("published", {}), key: whole}})
@@ -89,6 +91,15 @@ def _build(book: Path, out: Path, data_dir: Path, builder: str, extra: list[str]
             if temporary is not None:
                 shutil.rmtree(temporary, ignore_errors=True)
     return code
+
+
+def report_overfull(latex: Path) -> None:
+    """Print how many lines of the PDF stick out of their column or page (kzutils.build.layout)."""
+    from kzutils.build.layout import overfull_report
+
+    for log in sorted(latex.glob("*.log")):
+        if log.with_suffix(".tex").is_file():
+            print(overfull_report(log), flush=True)
 
 
 def jupyter_book_command(book: Path, out: Path, builder: str, options: Sequence[str], jobs: int,

@@ -13,7 +13,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from kzutils.build.pages import near_names
 from kzutils.build.paths import bibliography_file, book_data_dir
-from kzutils.build.tables import table_from_spec
+from kzutils.build.tables import print_table, table_from_spec
 
 
 
@@ -141,13 +141,14 @@ def fill_claims_ledger(app: Sphinx, doctree: nodes.document, docname: str) -> No
             "columns": ["Number", "What it measures (fact name)", "Data row", "Source", "Pages"],
             "widths": [12, 40, 16, 18, 14],
             "rows": [[*cells[:4], ", ".join(page_label(app.env, d) for d in cells[4])] for _, cells in rows]}
-    table = table_from_spec(spec)
+    shown = [table_from_spec(spec)] if app.builder.format == "html" else print_table(spec)
+    table = next(node for node in shown if isinstance(node, nodes.table))
     table["ids"].append("claims-ledger-table")
     for row, (name, _) in zip(table.findall(nodes.row), [("", None), *rows]):
         if name:
             row["ids"].append(nodes.make_id(f"fact-{name}"))
     for placeholder in placeholders:
-        placeholder.replace_self(table.deepcopy())
+        placeholder.replace_self([node.deepcopy() for node in shown])
 
 
 def purge_fact_uses(app: Sphinx, env: Any, docname: str) -> None:

@@ -5,6 +5,7 @@ found in the pages, so that no notebook reads the pages)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
 import pandas as pd
@@ -15,6 +16,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from kzutils.build.layout import layout
 from kzutils.build.paths import bibliography_file
 
 LOGGER = logging.getLogger(__name__)
@@ -42,10 +44,13 @@ class BookTableDirective(SphinxDirective):
         return [book_table(spec=text)]
 
 
-def table_from_spec(spec: dict[str, Any], educate: Callable[[str], str] = str) -> nodes.table:
+def table_from_spec(spec: dict[str, Any], educate: Callable[[str], str] = str,
+                    breaks: list[bool] | None = None) -> nodes.table:
     """The docutils table a MyST list-table with a caption, `:header-rows: 1`, `:class: longtable` and
     `:widths:` gives (a LaTeX longtable that breaks across pages), every text literal after `educate` (the
-    smart quotes that Sphinx gives text it reads)."""
+    smart quotes that Sphinx gives text it reads). With `breaks` (one flag per column, for the PDF), long
+    identifiers get places where LaTeX may break them (kzutils.build.layout.pieces), anywhere in the columns
+    flagged True."""
     table = nodes.table(classes=["colwidths-given", "longtable"])
     if spec.get("caption"):
         caption = educate(spec["caption"])
@@ -56,13 +61,43 @@ def table_from_spec(spec: dict[str, Any], educate: Callable[[str], str] = str) -
 
     def row(texts: list[str]) -> nodes.row:
         line = nodes.row()
-        for text in map(educate, texts):
-            line += nodes.entry("", nodes.paragraph(text, text))
+        for column, text in enumerate(map(educate, texts)):
+            anywhere = None if breaks is None else breaks[column]
+            line += nodes.entry("", nodes.paragraph(text, "", *cell_text(text, anywhere)))
         return line
 
     group += nodes.thead("", row(spec["columns"]))
     group += nodes.tbody("", *(row(texts) for texts in spec["rows"]))
     return table
+
+
+BREAK = r"\allowbreak{}"
+
+
+def cell_text(text: str, anywhere: bool | None) -> list[nodes.Node]:
+    """A cell's text; for the PDF (`anywhere` not None), with LaTeX break points inside long identifiers."""
+    if anywhere is None:
+        return [nodes.Text(text)]
+    from kzutils.build.layout import pieces
+
+    found: list[nodes.Node] = []
+    for word in re.split(r"(\s+)", text):
+        parts = pieces(word, anywhere) if word.strip() else [word]
+        for number, part in enumerate(parts):
+            if number:
+                found.append(nodes.raw("", BREAK, format="latex"))
+            found.append(nodes.Text(part))
+    return found
+
+
+def print_table(spec: dict[str, Any], educate: Callable[[str], str] = str) -> list[nodes.Node]:
+    """A table as the PDF prints it (kzutils.build.layout): in the size that lets it fit, with column widths
+    measured in the PDF's font, ragged right (numbers flush right), long keys free to break."""
+    plan = layout(spec["columns"], spec["rows"])
+    table = table_from_spec(spec, educate, plan.anywhere)
+    return [nodes.raw("", plan.start(), format="latex"),
+            addnodes.tabular_col_spec(spec=plan.colspec()), table,
+            nodes.raw("", "\\endgroup\n", format="latex")]
 
 
 class BookTables(SphinxPostTransform):
@@ -72,7 +107,7 @@ class BookTables(SphinxPostTransform):
 
     def run(self, **kwargs: Any) -> None:
         for placeholder in list(self.document.findall(book_table)):
-            placeholder.replace_self(table_from_spec(json.loads(placeholder["spec"]), self.educate))
+            placeholder.replace_self(print_table(json.loads(placeholder["spec"]), self.educate))
 
     def educate(self, text: str) -> str:
         """The text with the smart quotes, dashes and ellipses Sphinx's SmartQuotes gives text it reads."""
@@ -88,8 +123,8 @@ class BookTables(SphinxPostTransform):
 # --- the bibliography page ---------------------------------------------------------------------------
 
 KIND_COLUMNS = {
-    "official": "official", "state-media": "state media", "foreign-state-media": "foreign state media",
-    "independent-media": "independent media", "wire": "wire", "intl-org": "intl. org.", "ngo": "NGO",
+    "official": "official", "state-media": "state media", "foreign-state-media": "foreign state",
+    "independent-media": "independent", "wire": "wire", "intl-org": "intl. org.", "ngo": "NGO",
     "academic": "academic", "encyclopedia": "encyclopedia", "syndicated": "copy", "total": "total",
     "state sources": "state", "state share (%)": "state (%)",
 }
@@ -141,7 +176,10 @@ def chapter_citations(env: Any) -> dict[str, list[str]]:
     for ref in env.get_domain("cite").citation_refs:
         if ref.docname in cited:
             cited[ref.docname] += [target.key for target in ref.targets]
-    return {f"{'.'.join(map(str, number))}. {env.titles[doc].astext()}": cited[doc] for number, doc in chapters}
+    # The number and the title's first part ("1. Background"): the whole title made the table's first column
+    # wrap into rows of six lines on a printed page and on a phone.
+    return {f"{'.'.join(map(str, number))}. {env.titles[doc].astext().split(':')[0].strip()}": cited[doc]
+            for number, doc in chapters}
 
 
 def fill_citations_by_chapter(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -155,10 +193,10 @@ def fill_citations_by_chapter(app: Sphinx, doctree: nodes.document, docname: str
     frame = bib.kinds_by_page(chapter_citations(app.env), bibliography_file(app)).rename(columns=KIND_COLUMNS)
     table = show_table(frame, {"state (%)": "{:.1f}"},
                        "Citations per chapter by kind of source (each key counted once per citation)")
-    shown = (nodes.raw("", table.to_html(), format="html") if app.builder.format == "html"
-             else table_from_spec(table.to_spec()))
+    shown = ([nodes.raw("", table.to_html(), format="html")] if app.builder.format == "html"
+             else print_table(table.to_spec()))
     for placeholder in placeholders:
-        placeholder.replace_self(shown.deepcopy())
+        placeholder.replace_self([node.deepcopy() for node in shown])
 
 
 def rewrite_by_chapter(app: Sphinx, env: Any) -> list[str]:
