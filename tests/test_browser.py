@@ -1,5 +1,6 @@
 """The built book in a real browser: every page loads cleanly, shows its figures, describes its images,
-links only to things that exist and passes axe-core's serious and critical accessibility rules.
+links only to things that exist, passes axe-core's serious and critical accessibility rules and is no wider than
+a phone's screen.
 
 The session's one clean build of the book (`built_book`, tests/conftest.py) is served on 127.0.0.1 and
 opened in Debian's headless Chromium (through Playwright) at a desktop and a phone width. Each page is
@@ -58,6 +59,40 @@ async () => {
 }
 """
 
+# Runs in the page once it has loaded: how wide the page is against the screen, and the element that sticks out
+# furthest to the right (leaving out the theme's off-canvas drawers, which are fixed in place beside the screen,
+# and whatever a box that fits the screen clips or scrolls). Of nested elements that stick out equally far, the
+# outermost is named (a table rather than its last cell).
+WIDTH = """
+() => {
+  const screen = document.documentElement.clientWidth;
+  const clipped = el => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const style = getComputedStyle(a);
+      if (style.position === 'fixed') return true;
+      if (style.overflowX !== 'visible' && a.getBoundingClientRect().right <= screen + 0.5) return true;
+    }
+    return false;
+  };
+  let widest = null, right = screen + 0.5;
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || box.right <= right) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.position === 'fixed' || clipped(el)) continue;
+    widest = el;
+    right = box.right;
+  }
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    [...el.classList].slice(0, 3).map(c => '.' + c).join('');
+  return {
+    page: document.documentElement.scrollWidth, screen: screen,
+    widest: widest ? describe(widest) : '', right: Math.round(right),
+    text: widest ? (widest.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 80) : '',
+  };
+}
+"""
+
 AXE_RUN = """
 async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
@@ -79,6 +114,7 @@ class Visit:
     links: list[dict[str, str]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     violations: list[dict[str, Any]] = field(default_factory=list)
+    width: dict[str, Any] = field(default_factory=dict)
     screenshot: Path | None = None
 
 
@@ -126,6 +162,7 @@ class Site:
             collected = tab.evaluate(COLLECT)
             visit.images, visit.links, visit.ids = collected["images"], collected["links"], set(collected["ids"])
             visit.violations = tab.evaluate(AXE_RUN)
+            visit.width = tab.evaluate(WIDTH)
             shot = self.shots / width / (page.replace("/", "__") + ".png")  # PNG: JPEG stops at 65,535 px tall
             tab.screenshot(path=str(shot), full_page=True, timeout=120_000)  # the bibliography page is long
             visit.screenshot = shot
@@ -241,6 +278,15 @@ def test_no_serious_or_critical_accessibility_violation(site: Site, page: str) -
         found += [f"[{width}] {describe(v)}" for v in site.visit(page, width).violations
                   if v["impact"] in BLOCKING_IMPACTS]
     assert not found, f"{page}.html:\n  " + "\n  ".join(found)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_is_wider_than_a_phone_screen(site: Site, page: str) -> None:
+    """At 390 px a wide table scrolls inside its own box; the page itself never scrolls sideways."""
+    width = site.visit(page, "phone").width
+    assert width["page"] <= width["screen"], (
+        f"{page}.html is {width['page']} px wide on a {width['screen']} px phone screen; the element that sticks "
+        f"out furthest (to {width['right']} px) is {width['widest'] or 'unknown'}: {width['text']!r}")
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -30,9 +30,13 @@ class Table:
         return styler.format(escape="html").format_index(escape="html", axis=1)
 
     def to_html(self) -> str:
-        """The table as HTML, with a caption if given."""
+        """The table as HTML, with a caption if given, in a box of its own that scrolls sideways when the table is
+        wider than the screen (a phone's), so the page never does. The box can take the keyboard's focus, so that
+        it can be scrolled without a mouse, and is named after the caption for screen readers."""
         styler = self.styler().set_table_attributes('class="kz-table"')
-        return (styler.set_caption(html.escape(self.caption)) if self.caption else styler).to_html()
+        table = (styler.set_caption(html.escape(self.caption)) if self.caption else styler).to_html()
+        name = html.escape(" ".join((self.caption or "Table").split()), quote=True)
+        return f'<div class="kz-table-scroll" role="region" tabindex="0" aria-label="{name}">\n{table}</div>\n'
 
     def cells(self) -> pd.DataFrame:
         """Every value as the text it is printed as (column formats applied, missing values as a dash)."""
