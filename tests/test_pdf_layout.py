@@ -133,6 +133,7 @@ LONGTABLE = re.compile(r"\\begin\{longtable\}.*?\\end\{longtable\}", re.S)
 def latex_text(cell: str) -> str:
     """The text of a LaTeX table cell as Sphinx wrote it: commands and braces dropped (a command's argument,
     such as emphasised text, kept), escaped characters kept."""
+    cell = cell.replace("\\\\", " ")  # the end of a row (a backslash in the text is \textbackslash{})
     cell = re.sub(r"\\(sphinxhyphen|textendash|textemdash)\{\}", "-", cell)
     cell = re.sub(r"\\([&%#$_{}])", r"\1", cell)
     cell = re.sub(r"\\[A-Za-z@]+\*?(\[[^\]]*\])?", " ", cell)
@@ -153,7 +154,7 @@ def printed_tables(tex: str) -> list[PrintedTable]:
         body = match.group()
         caption = re.search(r"\\caption\{(.*?)\\strut\}", body)
         header = body.split("\\sphinxtoprule", 1)[-1].split("\\endfirsthead", 1)[0]
-        rows = [header] + re.split(r"\\\\\s*\n", body.split("\\endlastfoot", 1)[-1])
+        rows = [header] + re.split(r"\\\\\s*\n", body.split("\\endlastfoot", 1)[-1].rsplit("\\end{longtable}", 1)[0])
         cells = [[latex_text(cell) for cell in re.split(r"(?<!\\)&", row)] for row in rows]
         first = tex.count("\n", 0, match.start()) + 1
         found.append(PrintedTable(latex_text(caption.group(1)) if caption else "", [r for r in cells if any(r)],

@@ -34,7 +34,9 @@ class Table:
         wider than the screen (a phone's), so the page never does. The box can take the keyboard's focus, so that
         it can be scrolled without a mouse, and is named after the caption for screen readers."""
         styler = self.styler().set_table_attributes('class="kz-table"')
-        table = (styler.set_caption(html.escape(self.caption)) if self.caption else styler).to_html()
+        if self.caption:  # in a span that stays in view while a wide table scrolls (kz-layout.css)
+            styler = styler.set_caption(f'<span class="kz-caption">{html.escape(self.caption)}</span>')
+        table = styler.to_html()
         name = html.escape(" ".join((self.caption or "Table").split()), quote=True)
         return f'<div class="kz-table-scroll" role="region" tabindex="0" aria-label="{name}">\n{table}</div>\n'
 

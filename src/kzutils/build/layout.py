@@ -6,12 +6,15 @@ of short entries then got less room than its longest word (a bibliography key, a
 ran into the next column and was hidden under that column's shading: 406 lines overfull by more than 20 pt in
 the PDF of 2026-12-01, the claims ledger, the data dictionary and the bibliography's tables among them.
 
-Here every column gets at least the width of its widest unbreakable piece and the rest of the line is shared
-out in proportion to how much more each column would need to print its entries on one line (the way browsers
-lay out tables). Long keys, fact names and web addresses may break after `_`, `/`, `.`, `-` and between letters
-and digits (`astanatimes|2023|calendar`), never inside a number. A table that still does not fit at the small
-size is set in a smaller size, and then its keys may break anywhere. Text is set ragged right (justified text in
-narrow columns opened wide gaps between words); columns of numbers are set flush right.
+Here every column gets at least the width of its widest unbreakable piece, and the rest of the line goes to
+the columns that wrap, in proportion to the text each holds (the way browsers lay out tables, but aiming at rows
+of about equal lines in every column). Long keys, fact names and web addresses may break after `_`, `/`, `.`,
+`-` and between letters and digits (`astanatimes|2023|calendar`), never inside a number. Tables are set in small
+type; in footnote size when that makes them a third shorter (a table of many columns whose text columns would
+otherwise be squeezed to their longest word), and when even that does not fit, with keys free to break anywhere.
+Columns have fixed widths in pt, at most 92% of the text block, so that a table in a solution's box fits too. Text
+is set ragged right (justified text in narrow columns opened wide gaps between words); columns of numbers are set
+flush right.
 """
 
 from __future__ import annotations
@@ -24,9 +27,13 @@ from typing import Sequence
 
 # The PDF's page (letter paper, 1 in margins: Sphinx's defaults) and the fonts _config.yml's LaTeX uses.
 TEXT_WIDTH = 468.0  # pt
-SLACK = 0.97  # tables inside boxes (solutions, notes) have a little less room than the text block
-TABCOLSEP = 6.0  # pt on each side of a cell (LaTeX's default); TIGHT for a table of MANY columns or more
+SLACK = 0.92  # a table in a box (a solution, a note) has about 7% less room than the text block
+MARGIN = 0.5  # pt added to every column, for what the measurement leaves out (kerning, rounding)
+TABCOLSEP = 6.0  # pt on each side of a cell (LaTeX's default); less in a table of SEVERAL or MANY columns
+MEDIUM, SEVERAL = 4.0, 5
 TIGHT, MANY = 3.0, 8
+LEADING, ROW_PADDING = 1.2, 3.0  # baselineskip over type size, and the space between two rows (pt)
+SMALLER_TYPE_COST = 1.5  # footnote size is chosen only if it makes the table a third shorter than small type
 SIZES = (("small", 9.0), ("footnotesize", 8.0))  # LaTeX size command and its type size in pt (10pt class)
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 BODY_FONT, HEAD_FONT = "FreeSerif.otf", "FreeSans.otf"  # cells, and the header row (\sphinxstyletheadfamily)
@@ -98,13 +105,10 @@ class Layout:
         return f"\\begingroup\\{self.size}{sides}\n"
 
     def colspec(self) -> str:
-        """The longtable's column specification: `\\X` columns (Sphinx's) in these proportions, ragged right, or
-        flush right for numbers."""
-        pad = padding(self.tabcolsep)
-        whole = round(max(TEXT_WIDTH * SLACK, sum(w + pad for w in self.widths)) * 10)
+        """The longtable's column specification: each column at its width in pt (so that a table in a box, whose
+        line is narrower, is not squeezed below what its entries need), ragged right, or flush right for numbers."""
         cells = {True: r">{\kznumbercell}", False: r">{\kztextcell}"}
-        return "".join(f"{cells[number]}\\X{{{round((w + pad) * 10)}}}{{{whole}}}"
-                       for w, number in zip(self.widths, self.numeric))
+        return "".join(f"{cells[number]}p{{{width + MARGIN:.1f}pt}}" for width, number in zip(self.widths, self.numeric))
 
 
 def padding(tabcolsep: float) -> float:
@@ -139,17 +143,34 @@ def column_needs(header: str, values: Sequence[str], size: float, anywhere: bool
 
 
 def layout(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Layout:
-    """The print layout of a table: the largest size at which every column gets its widest piece."""
+    """The print layout of a table: small type if every column gets its widest piece and the table is not much
+    taller than in footnote size; else footnote size; else footnote size with keys free to break anywhere."""
     values = [[str(row[i]) for row in rows] for i in range(len(columns))]
     numeric = [is_numeric(v) for v in values]
-    tabcolsep = TIGHT if len(columns) >= MANY else TABCOLSEP
-    room = TEXT_WIDTH * SLACK - padding(tabcolsep) * len(columns)
-    attempts = [(name, size, False) for name, size in SIZES] + [(SIZES[-1][0], SIZES[-1][1], True)]
-    for name, size, anywhere in attempts:
-        needs = [column_needs(h, v, size, anywhere) for h, v in zip(columns, values)]
+    tabcolsep = TIGHT if len(columns) >= MANY else MEDIUM if len(columns) >= SEVERAL else TABCOLSEP
+    room = TEXT_WIDTH * SLACK - (padding(tabcolsep) + MARGIN) * len(columns)
+    fitting = []
+    for name, size in SIZES:
+        needs = [column_needs(h, v, size, False) for h, v in zip(columns, values)]
         if sum(n.least for n in needs) <= room:
-            break
-    return Layout(name, share_out(needs, room), numeric, [anywhere and not n for n in numeric], tabcolsep)
+            widths = share_out(needs, room)
+            fitting.append((height(values, widths, size) * (1.0 if not fitting else SMALLER_TYPE_COST), name, widths))
+    if fitting:
+        _, name, widths = min(fitting)
+        return Layout(name, widths, numeric, [False] * len(columns), tabcolsep)
+    name, size = SIZES[-1]
+    needs = [column_needs(h, v, size, True) for h, v in zip(columns, values)]
+    return Layout(name, share_out(needs, room), numeric, [not n for n in numeric], tabcolsep)
+
+
+def height(values: Sequence[Sequence[str]], widths: Sequence[float], size: float) -> float:
+    """About how tall a table's body is (pt) with these column widths: each row as tall as its entry that wraps
+    into the most lines."""
+    lines = 0
+    for row in zip(*values):
+        lines += max(max(1, -(-text_width(" ".join(text.split()), size) // max(width, 1.0))) for text, width
+                     in zip(row, widths))
+    return lines * size * LEADING + len(values[0] if values else []) * ROW_PADDING
 
 
 def share_out(needs: Sequence[Needs], room: float) -> list[float]:
