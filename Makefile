@@ -13,6 +13,9 @@ PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 UV_VERSION := 0.13.9
+# The oldest Python pyproject.toml accepts: the pins are resolved for it, so that they install on every Python the
+# project claims (Debian 12's own python3.11 is 3.11.2). A test checks every pin's Requires-Python against it.
+PYTHON_FLOOR := 3.11.0
 
 .PHONY: book test check validate facts clean pdf student notebooks release lock tex-deps browser-deps axe-deps \
         system-packages
@@ -65,8 +68,8 @@ release: $(STAMP)
 # versions the input files allow.
 lock: $(STAMP)
 	$(PIP) uv==$(UV_VERSION)
-	$(VENV)/bin/uv pip compile --quiet --python $(PY) $(UPGRADE) requirements.in -o requirements.txt
-	$(VENV)/bin/uv pip compile --quiet --python $(PY) $(UPGRADE) requirements-test.in -o requirements-test.txt
+	$(VENV)/bin/uv pip compile --quiet --python-version $(PYTHON_FLOOR) $(UPGRADE) requirements.in -o requirements.txt
+	$(VENV)/bin/uv pip compile --quiet --python-version $(PYTHON_FLOOR) $(UPGRADE) requirements-test.in -o requirements-test.txt
 
 validate: $(STAMP)
 	$(PY) -m kzutils validate

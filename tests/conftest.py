@@ -28,7 +28,7 @@ def missing_system_tool(message: str) -> None:
 ROOT_FILES = ("CITATION.cff",)
 # Build-machinery tests need real executed pages, not the whole book: the other pages become short stubs
 # that keep their labels, so cross-references still resolve and the build stays fast.
-KEPT_PAGES = {"intro.md", "chapters/elections.md", "bibliography.md", "how-to-cite.md"}
+KEPT_PAGES = {"intro.md", "chapters/elections.md", "bibliography.md", "how-to-cite.md", "appendices/claims-ledger.md"}
 
 
 def stub_page(text: str) -> str:
@@ -133,8 +133,3 @@ def pdf_text(request: pytest.FixtureRequest) -> tuple[str, Path]:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return text, pdf
 
-
-@pytest.fixture(autouse=True, scope="session")
-def private_disk_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """kzutils.diskcache writes into a folder of the test run, not the user's cache (builds inherit it)."""
-    os.environ.setdefault("KZ_CACHE_DIR", str(tmp_path_factory.mktemp("kz-cache")))

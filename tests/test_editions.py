@@ -17,10 +17,10 @@ from nbclient import NotebookClient
 
 import kzutils as kz
 from kzutils import meta
-from kzutils import notebooks as nb
+from kzutils.build import notebooks as nb
 from kzutils.build import build
-from kzutils.facts import fact_names
-from kzutils.sphinx_ext import ledger_rows
+from kzutils.build.pages import fact_names
+from kzutils.build.numbers import ledger_rows
 from conftest import BOOK, DATA, ROOT, squash
 
 CHAPTER_PAGES = sorted(p for p in (BOOK / "chapters").glob("*.md"))
@@ -79,15 +79,15 @@ def test_chapter_citation_carries_version_and_date() -> None:
     assert entry.startswith("@incollection{") and entry.rstrip().endswith("}")
 
 
-def test_a_new_version_in_citation_cff_makes_the_next_build_clean(project_copy: Path) -> None:
-    from kzutils.build import fingerprint, input_files
+def test_a_new_version_in_citation_cff_makes_sphinx_read_every_page_again(project_copy: Path) -> None:
+    from kzutils.build.freshness import sphinx_digest
 
     book, data = project_copy / "book", project_copy / "data"
-    before = fingerprint(input_files(book, data))
+    before = sphinx_digest(book, project_copy)
     cff = project_copy / "CITATION.cff"
     cff.write_text(re.sub(r"(?m)^version: .*$", 'version: "9.9.9"', cff.read_text(encoding="utf-8")), encoding="utf-8")
     assert meta.citation(data)["version"] == "9.9.9"
-    assert fingerprint(input_files(book, data)) != before, "cite boxes would keep the old version"
+    assert sphinx_digest(book, project_copy) != before, "cite boxes would keep the old version"
 
 
 # --- notebooks -----------------------------------------------------------------------------------

@@ -302,6 +302,7 @@ def test_two_builds_at_once_take_turns(project_copy: Path, monkeypatch: pytest.M
     step = (f"import time; log = open({str(log)!r}, 'a'); log.write('start\\n'); log.flush(); time.sleep(2); "
             "log.write('end\\n')")
     monkeypatch.setattr(kzbuild, "jupyter_book_command", lambda *args: [sys.executable, "-c", step])
+    monkeypatch.setattr(kzbuild, "publish", lambda work, site: None)  # the stand-in build writes no site
     codes: list[int] = []
     builds = [threading.Thread(target=lambda: codes.append(kzbuild.build(book, out, data))) for _ in range(2)]
     for thread in builds:
@@ -311,7 +312,6 @@ def test_two_builds_at_once_take_turns(project_copy: Path, monkeypatch: pytest.M
     assert codes == [0, 0]
     assert log.read_text().split() == ["start", "end", "start", "end"], "the builds overlapped"
     assert "waiting for it to finish" in capsys.readouterr().out
-    assert (out / "_build" / kzbuild.STAMP).is_file()
 
 
 def test_cache_follows_every_file_a_table_depends_on(data_copy: Path) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import kzutils as kz
-from kzutils.sphinx_ext import with_data_links
+from kzutils.build.pages import with_data_links
 from kzutils.style import FIGURE_DATA, figure_csv, record_figure_data
 from kzutils.validate import check_national_totals, check_percentages, check_region_dates
 from conftest import BOOK, edit_cell, read_rows, write_rows

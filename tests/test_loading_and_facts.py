@@ -10,7 +10,8 @@ import pytest
 
 import kzutils as kz
 from kzutils import data as kzdata
-from kzutils.facts import fact_names, fill_in, format_count, format_percent, format_points, winner_shares
+from kzutils.build.pages import fact_names, fill_in
+from kzutils.facts import format_count, format_percent, format_points, winner_shares
 from conftest import ROOT, edit_cell, run_cli
 
 

@@ -139,7 +139,7 @@ def test_pdf_tables_become_longtables_with_the_given_widths() -> None:
     import pandas as pd
     from docutils import nodes
 
-    from kzutils.sphinx_ext import table_from_spec
+    from kzutils.build.tables import table_from_spec
 
     table = table_from_spec(pdf_table(kz.show_table(pd.DataFrame({"a": ["x * y"], "b": [2]}), caption="Cap")))
     assert table["classes"] == ["colwidths-given", "longtable"]
@@ -150,7 +150,7 @@ def test_pdf_tables_become_longtables_with_the_given_widths() -> None:
 
 
 def test_student_edition_drops_every_kind_of_solution() -> None:
-    from kzutils.sphinx_ext import without_solutions
+    from kzutils.build.pages import without_solutions
 
     page = "\n".join([
         "Intro.", "````{exercise}", ":label: ex-a", "", "Question.", "````", "",

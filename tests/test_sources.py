@@ -140,21 +140,13 @@ def test_marked_copies_are_listed() -> None:
     assert all(text.strip() for text in listed["searched"])
     assert set(listed["key"]) == {k for k, e in bib.read(BIB).entries.items() if bib.is_unupgradable(e)}
     page = (BOOK / "bibliography.md").read_text(encoding="utf-8")
-    assert "kz.bib.not_upgraded(" in page and "kz.bib.chapter_kinds(" in page
+    for table in ("not-upgraded", "by-chapter", "sources"):
+        assert f"```{{kz-bibliography-table}} {table}" in page
 
 
-def test_cited_keys() -> None:
-    text = "As {cite:t}`a2020` said {cite:p}`b2021, c2022` and {cite}`a2020`; not `{cite}`."
-    assert bib.cited_keys(text) == ["a2020", "b2021", "c2022", "a2020"]
-
-
-def test_chapter_kinds_counts_state_sources(tmp_path: Path) -> None:
+def test_kinds_by_page_counts_state_sources() -> None:
     state, wire = first_key_of_kind("state-media"), first_key_of_kind("wire")
-    page = tmp_path / "page.md"
-    page.write_text(f"One {{cite:p}}`{state}`. Two {{cite:p}}`{state}, {wire}`.\n", encoding="utf-8")
-    empty = tmp_path / "empty.md"
-    empty.write_text("No citations.\n", encoding="utf-8")
-    table = bib.chapter_kinds({"Page": page, "Empty": empty}, BIB).set_index("chapter")
+    table = bib.kinds_by_page({"Page": [state, state, wire], "Empty": []}, BIB).set_index("chapter")
     assert table.loc["Page", "state-media"] == 2 and table.loc["Page", "wire"] == 1
     assert table.loc["Page", "total"] == 3 and table.loc["Page", "state sources"] == 2
     assert table.loc["Page", "state share (%)"] == pytest.approx(66.7)

@@ -57,7 +57,7 @@ def build(data_dir: Path, book: Path, out: Path, builder: str, edition: str) -> 
 def notebooks(data_dir: Path, book: Path, target: Path, check: bool) -> int:
     """Write (or with check, compare) the .ipynb copies of the book's pages."""
     from kzutils import meta
-    from kzutils import notebooks as nb
+    from kzutils.build import notebooks as nb
     from kzutils.facts import all_facts
 
     repo = meta.repository_url(data_dir)

@@ -43,12 +43,10 @@ def entry_lines(text: str) -> dict[str, list[int]]:
 
 @functools.lru_cache(maxsize=4)
 def _read_cached(path: Path, _stamp: tuple[int, int, int] | None) -> BibliographyData:
-    from kzutils import diskcache
-
     label = f"{path.parent.name}/{path.name}"
     if _stamp is None:
         raise DataValidationError(label, None, None, "the bibliography does not exist")
-    return diskcache.cached("bib", path.parent, [path], lambda: _parse_checked(decode(path.read_bytes(), label), label))
+    return _parse_checked(decode(path.read_bytes(), label), label)
 
 
 def _parse_checked(text: str, label: str) -> BibliographyData:
@@ -110,7 +108,6 @@ WEAK_KINDS: tuple[str, ...] = ("syndicated", "encyclopedia")
 """Kinds a data row may rest on only when the entry is marked as not upgradable (`upgrade = {not found: ...}`)."""
 
 NOT_FOUND = re.compile(r"^\s*not[ -]found\b", re.I)
-CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 
 
 class BibliographyError(DataValidationError):
@@ -228,67 +225,15 @@ def not_upgraded(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "publisher", "origin", "searched"])
 
 
-def cited_keys(text: str) -> list[str]:
-    """Every key cited by a `{cite}`-family role in a MyST page, once per citation."""
-    return [key.strip() for found in CITE_ROLE.finditer(text) for key in found.group(1).split(",") if key.strip()]
-
-
-def chapter_kinds(pages: Mapping[str, Path], path: Path) -> pd.DataFrame:
-    """Citations per kind for each page (`{cite}` roles counted once per key cited), with a state-sources
-    column (state-media + official + foreign-state-media) and its share of the page's citations."""
+def kinds_by_page(citations: Mapping[str, list[str]], path: Path) -> pd.DataFrame:
+    """Citations per kind for each page ({page label: the keys it cites, once per citation}), with a
+    state-sources column (state-media + official + foreign-state-media) and its share of the page's citations."""
     by_key = kinds(path)
     rows = []
-    for title, page in pages.items():
-        record([page], view="citations")
-        cited = cited_keys(Path(page).read_text(encoding="utf-8"))
+    for page, cited in citations.items():
         counts = {kind: sum(1 for key in cited if by_key.get(key) == kind) for kind in KINDS}
         total = len(cited)
         state = sum(counts[k] for k in STATE_KINDS)
-        rows.append({"chapter": title, **counts, "total": total, "state sources": state,
+        rows.append({"chapter": page, **counts, "total": total, "state sources": state,
                      "state share (%)": round(100 * state / total, 1) if total else 0.0})
     return pd.DataFrame(rows, columns=["chapter", *KINDS, "total", "state sources", "state share (%)"])
-
-
-def toc_files(toc_text: str) -> list[str]:
-    """Every `root` and `file` entry of a _toc.yml text, in table-of-contents order."""
-    import yaml
-
-    def files(node: Any) -> list[str]:
-        if isinstance(node, dict):
-            found = [node[k] for k in ("root", "file") if isinstance(node.get(k), str)]
-            return found + [f for value in node.values() for f in files(value)]
-        if isinstance(node, list):
-            return [f for item in node for f in files(item)]
-        return []
-
-    return files(yaml.safe_load(toc_text))
-
-
-def toc_chapter_files(toc_text: str) -> list[str]:
-    """The `chapters/...` files of a _toc.yml text, in table-of-contents order."""
-    return [name for name in toc_files(toc_text) if name.startswith("chapters/")]
-
-
-def page_title(text: str) -> str | None:
-    """A page's `# ` heading, without LaTeX braces (None if it has none)."""
-    heading = re.search(r"^# (.+)$", text, re.M)
-    return _LATEX_BRACES.sub("", heading.group(1)).strip() if heading else None
-
-
-def chapter_pages(book: Path) -> dict[str, Path]:
-    """The book's chapters in table-of-contents order, as {title: path} (titles from each page's `# ` heading)."""
-    toc = Path(book) / "_toc.yml"
-    record([toc], view="toc-chapters")
-    pages = {}
-    for name in toc_chapter_files(toc.read_text(encoding="utf-8")):
-        page = Path(book) / f"{name}.md"
-        record([page], view="title")
-        pages[page_title(page.read_text(encoding="utf-8")) or name] = page
-    return pages
-
-
-def default_path() -> Path:
-    """The book's own bibliography (the one `data/datapackage.json` names)."""
-    from kzutils.data import bibliography_path
-
-    return bibliography_path()

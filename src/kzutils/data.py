@@ -1,4 +1,4 @@
-"""Find the data package, read its descriptor, and load validated, cached tables."""
+"""Find the data package, read its descriptor, and load validated tables (each parsed once per process)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from kzutils import bib, diskcache
+from kzutils import bib
 from kzutils.descriptor import check_descriptor
 from kzutils.reads import record
 from kzutils.validate import (
@@ -165,7 +165,7 @@ def _validated(folder: Path, name: str) -> tuple[list[dict[str, Any]], pd.DataFr
 @functools.lru_cache(maxsize=64)
 def _load_cached(folder: Path, name: str, files: tuple[Path, ...],
                  _stamps: tuple[Any, ...]) -> tuple[list[dict[str, Any]], pd.DataFrame]:
-    return diskcache.cached(f"table-{name}", folder, files, lambda: _parse_and_check(folder, name))
+    return _parse_and_check(folder, name)
 
 
 def _parse_and_check(folder: Path, name: str) -> tuple[list[dict[str, Any]], pd.DataFrame]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import difflib
-import re
+import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 
@@ -385,18 +385,22 @@ FAMILIES: tuple[Callable[[Path | None], Iterator[Fact]], ...] = (
 
 
 def all_facts(data_dir: Path | str | None = None) -> dict[str, Fact]:
-    """Every named fact, computed from the data package (or read back from kzutils.diskcache); in a
+    """Every named fact, computed from the data package (once per process until a file changes); in a
     notebook, reading one notes the files its value came from."""
-    from kzutils import diskcache
-    from kzutils.data import bibliography_path, find_data_dir, existing_folder
+    from kzutils.data import bibliography_path, existing_folder, find_data_dir
+    from kzutils.validate import stamp
 
     folder = existing_folder(Path(data_dir), "the caller") if data_dir is not None else find_data_dir()
-    # Facts read the package's tables, its descriptor and the bibliography: every byte of those is in the key.
     with capture():  # finding the inputs is not reading a fact (a fact's files are logged when it is used)
-        inputs = [*sorted(p for p in folder.rglob("*") if p.is_file()), bibliography_path(folder)]
-    facts, files_by_fact = diskcache.cached("facts", folder, inputs, lambda: _compute_facts(folder))
+        inputs = (*sorted(p for p in folder.rglob("*") if p.is_file()), bibliography_path(folder))
+    facts, files_by_fact = _facts_cached(folder, tuple(stamp(p) for p in inputs))
     FACT_FILES.update(files_by_fact)
     return UsedFacts(facts)
+
+
+@functools.lru_cache(maxsize=4)
+def _facts_cached(folder: Path, _stamps: tuple[Any, ...]) -> tuple[dict[str, Fact], dict[str, frozenset[str]]]:
+    return _compute_facts(folder)
 
 
 def _compute_facts(folder: Path) -> tuple[dict[str, Fact], dict[str, frozenset[str]]]:
@@ -448,31 +452,6 @@ def get(name: str, data_dir: Path | str | None = None) -> Fact:
     """One named fact; KeyError lists near names if it does not exist."""
     facts = all_facts(data_dir)
     if name not in facts:
-        raise KeyError(f"no fact named {name!r}; similar: {near_names(name, facts)}")
+        raise KeyError(f"no fact named {name!r}; similar: {difflib.get_close_matches(name, list(facts), n=5)}")
     record(FACT_FILES.get(name, ()))
     return facts[name]
-
-
-def near_names(name: str, facts: Iterable[str]) -> list[str]:
-    """Up to five fact names close to `name` (for a message about a misspelt name)."""
-    return difflib.get_close_matches(name, list(facts), n=5)
-
-
-FACT_ROLE = re.compile(r"\{fact\}`(?P<name>[^`]+)`")
-
-
-def fact_names(text: str) -> list[str]:
-    """Every fact name a page prints with the `{fact}` role, sorted."""
-    return sorted({found.group("name").strip() for found in FACT_ROLE.finditer(text)})
-
-
-def fill_in(text: str, facts: Mapping[str, Fact], where: str) -> str:
-    """The text with every `{fact}` role replaced by the fact's printed value; an unknown name is an error
-    naming `where`."""
-    def printed(found: re.Match[str]) -> str:
-        name = found.group("name").strip()
-        if name not in facts:
-            raise KeyError(f"{where}: no fact named {name!r}; similar: {near_names(name, facts)}")
-        return facts[name].text
-
-    return FACT_ROLE.sub(printed, text)

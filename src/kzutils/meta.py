@@ -130,3 +130,9 @@ def datapackage_json(data_dir: Path | str | None = None) -> str:
             ordered.update(synced)
             synced = {}
     return json.dumps(ordered | synced, indent=2, ensure_ascii=False) + "\n"
+
+
+def release_epoch(data_dir: Path | str | None = None) -> str:
+    """The release date in CITATION.cff as seconds since 1970 (SOURCE_DATE_EPOCH: reproducible figures)."""
+    released = dt.date.fromisoformat(citation(data_dir)["date-released"])
+    return str(int(dt.datetime(released.year, released.month, released.day, tzinfo=dt.timezone.utc).timestamp()))

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-TABLE_DIRECTIVE = "kz-table"  # kzutils.sphinx_ext turns it into a table, when a builder (the PDF's) shows it
+TABLE_DIRECTIVE = "kz-table"  # kzutils.build.tables turns it into a table, when a builder (the PDF's) shows it
 
 
 class Table:

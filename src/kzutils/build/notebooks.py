@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import jupytext
 import nbformat
 
-from kzutils.facts import fill_in
+from kzutils.build.pages import fill_in, notebook_name, notebook_sources
 
 COLAB_SETUP = '''# On Google Colab this cell fetches the book's data and kzutils; anywhere else it does nothing.
 import sys
@@ -23,17 +23,6 @@ HEADER = ("*Generated from `book/{source}` by `python -m kzutils notebooks`; edi
           "file.* Run it from the repository's `notebooks/` folder after `pip install -r requirements.txt` and "
           "`pip install -e .`")
 HEADER_COLAB = ", or open it in Colab, where the first cell fetches what it needs."
-
-
-def notebook_sources(book: Path) -> list[Path]:
-    """The book's executable pages: MyST Markdown files with a kernelspec, outside the build folder."""
-    pages = sorted(p for p in book.rglob("*.md") if "_build" not in p.parts)
-    return [p for p in pages if "kernelspec:" in p.read_text(encoding="utf-8").split("\n---", 1)[0]]
-
-
-def notebook_name(source: Path) -> str:
-    """'background.ipynb' for book/chapters/background.md (page names are unique across folders)."""
-    return source.stem + ".ipynb"
 
 
 def to_notebook(book: Path, source: Path, repo_url: str | None, facts: Mapping[str, Any]) -> nbformat.NotebookNode:
