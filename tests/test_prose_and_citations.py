@@ -30,6 +30,7 @@ ALLOWED = [
     re.compile(rf"\b\d{{1,2}}\s+(?:{MONTHS})\b"),  # 5 June
     re.compile(rf"\b(?:{MONTHS})\s+\d{{1,2}}\b"),  # June 5
     re.compile(r"\b(?:19|20)\d\d(?:s|–(?:19|20)\d\d)?\b"),  # years, decades and year ranges
+    re.compile(r"\bArticles? \d+(?:[.-]\d+)?(?:\(\d+\))?(?:(?:,| and| or) \d+(?:\(\d+\))?)*"),  # legal articles: names
 ]
 
 
@@ -77,6 +78,7 @@ def test_the_checker_catches_typed_numbers() -> None:
     assert hand_typed_numbers("about 2,500 troops") == ["2,500"]
     assert hand_typed_numbers("Tokayev won {fact}`share` in 2022 {cite:p}`crs2022`.") == []
     assert hand_typed_numbers("```{code-cell} ipython3\nx = 81.31\n```\n") == []
+    assert hand_typed_numbers("Article 174 and Articles 405 and 258 name offences; 174 people do not.") == ["174"]
 
 
 def test_the_checker_reads_prose_between_and_inside_blocks() -> None:
