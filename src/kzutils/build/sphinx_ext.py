@@ -28,7 +28,7 @@ from kzutils.build.paths import book_data_dir
 from kzutils.build.pages import notebook_name, page_title, without_solutions
 
 LOGGER = logging.getLogger(__name__)
-CITED_PAGES = ("intro", "chapters/")
+CITED_PAGES = ("intro", "chapters/", "documents/")
 KERNEL_PROFILE = {"IPKernelApp": {"log_level": "ERROR"}}
 
 
