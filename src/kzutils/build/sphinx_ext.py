@@ -222,15 +222,20 @@ def remove_solutions(app: Sphinx, docname: str, source: list[str]) -> None:
         source[0] = without_solutions(source[0])
 
 
-def cite_box(title: str, docname: str, notebook: str, data_dir: Path) -> str:
-    """The MyST text of the box: formatted reference, BibTeX entry and links to the chapter as a notebook."""
+def cite_box(title: str, docname: str, notebook: str | None, data_dir: Path) -> str:
+    """The MyST text of the box: formatted reference, BibTeX entry and, for a page that is a notebook, links to
+    it as a notebook (`notebook` None: a plain page, such as the primary-source reader, has none)."""
     depth = "../" * (docname.count("/") + 1)
     repo = meta.repository_url(data_dir)
     colab = (f", or [open it in Colab]({repo.replace('https://github.com/', 'https://colab.research.google.com/github/')}"
              f"/blob/main/notebooks/{notebook})" if repo else "")
+    run = (f"""Run it yourself: {{download}}`download this chapter as a Jupyter notebook <{depth}notebooks/{notebook}>`
+(it runs in JupyterLab from the repository's `notebooks/` folder){colab}.
+""" if notebook else "")
+    heading = "Cite this chapter, or run it as a notebook" if notebook else "Cite this page"
     return f"""
 
-`````{{admonition}} Cite this chapter, or run it as a notebook
+`````{{admonition}} {heading}
 :class: note kz-cite-box
 
 {meta.chapter_reference(title, docname, data_dir)}
@@ -239,19 +244,19 @@ def cite_box(title: str, docname: str, notebook: str, data_dir: Path) -> str:
 {meta.chapter_bibtex(title, docname, data_dir)}
 ```
 
-Run it yourself: {{download}}`download this chapter as a Jupyter notebook <{depth}notebooks/{notebook}>`
-(it runs in JupyterLab from the repository's `notebooks/` folder){colab}.
-See also {{doc}}`/how-to-cite`.
+{run}See also {{doc}}`/how-to-cite`.
 `````
 """
 
 
 def add_cite_box(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Append the cite box to the chapters' sources as they are read."""
+    """Append the cite box to the chapters' sources as they are read (with the notebook's links only for a page
+    that is a notebook: kzutils.build.pages.notebook_sources)."""
     title = page_title(source[0])
     if docname.startswith(CITED_PAGES) and title:
-        source[0] = source[0].rstrip("\n") + cite_box(title, docname, notebook_name(Path(docname)),
-                                                      book_data_dir(app))
+        executable = "kernelspec:" in source[0].split("\n---", 1)[0]
+        source[0] = source[0].rstrip("\n") + cite_box(title, docname, notebook_name(Path(docname)) if executable
+                                                      else None, book_data_dir(app))
 
 
 # --- the theme and the PDF -------------------------------------------------------------------------------
