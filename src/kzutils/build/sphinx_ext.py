@@ -309,6 +309,30 @@ class ExerciseTextInItsBox(SphinxPostTransform):
                 section.replace_self(section.children)
 
 
+class ExerciseLabelsForOtherPages(SphinxPostTransform):
+    """LaTeX only: a label `<page>:<label>` for every exercise, carrying its number if it has one. sphinx-exercise
+    labels an exercise `exercise:<label>` only, which a reference from the same page uses; a reference from
+    another page (the teachers' guide to a chapter's exercises) asks for `<page>:<label>` and printed
+    "Exercise ??" in the PDF, or linked nowhere. `\\kzlabel` is defined in _latex/kzbook.sty."""
+
+    default_priority = 25  # after sphinx-exercise has numbered the exercises' titles (20)
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        import re
+
+        from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node
+
+        for exercise in list(self.document.findall(lambda n: isinstance(n, (exercise_enumerable_node, exercise_node)))):
+            numbered = isinstance(exercise, exercise_enumerable_node) and exercise.children
+            number = re.search(r"\d+(?:\.\d+)*", exercise.children[0].astext()) if numbered else None
+            label, docname = exercise.get("label"), exercise.get("docname") or self.env.docname
+            if label:  # an exercise without a number gets the anchor only (a link prints its title)
+                exercise.parent.insert(exercise.parent.index(exercise), nodes.raw(
+                    "", f"\\kzlabel{{{number.group() if number else ''}}}{{\\detokenize{{{docname}:{label}}}}}\n",
+                    format="latex"))
+
+
 def remember_bibtex_plugins() -> None:
     """Look each pybtex plugin up once per build, not once per citation.
 
@@ -362,6 +386,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("source-read", remove_solutions)
     app.connect("source-read", add_cite_box)
     app.add_post_transform(ExerciseTextInItsBox)
+    app.add_post_transform(ExerciseLabelsForOtherPages)
     app.connect("html-page-context", drop_repeated_scripts, priority=1000)  # after the themes add theirs
     numbers.setup(app)
     figures.setup(app)
