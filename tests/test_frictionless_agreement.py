@@ -154,6 +154,15 @@ SAME = {
     "empty line": ("events", raw("events", lambda t: t.replace("\n", "\n\n", 2).replace("\n\n", "\n", 1)), False),
     "renamed column": ("events", raw("events", lambda t: t.replace("category", "kind", 1)), False),
     "bare carriage return": ("events", cell("events", 2, "title", "Two\rlines"), False),
+    # the descriptor
+    "field name used twice": ("events", descriptor(lambda d: next(r for r in d["resources"] if r["name"] == "events")[
+        "schema"]["fields"].append({"name": "date", "type": "date"})), False),
+    "resource name in capitals": ("events", descriptor(lambda d: next(
+        r for r in d["resources"] if r["name"] == "seats").update(name="Seats")), False),
+    "recorded size that differs": ("events", descriptor(lambda d: next(
+        r for r in d["resources"] if r["name"] == "events").update(bytes=5)), False),
+    "recorded hash that differs": ("events", descriptor(lambda d: next(
+        r for r in d["resources"] if r["name"] == "events").update(hash="sha256:" + "0" * 64)), False),
 }
 
 STRICTER = {

@@ -508,3 +508,20 @@ def test_the_guide_states_the_limits_the_code_enforces() -> None:
     assert f"longer than {validate.MAX_FIELD_CHARACTERS:,} characters" in guide
     assert f"larger than {validate.MAX_FILE_BYTES // 2**20} MiB" in guide
     assert "kzutils.validate.WEB_ADDRESS_PATTERN" in guide and "## What validation refuses" in guide
+
+
+# --- structures that run away -----------------------------------------------------------------------------------
+
+
+def test_descriptor_nested_too_deeply(data: Path) -> None:
+    (data / "datapackage.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    refused(data, "data/datapackage.json: the JSON is nested too deeply to read")
+
+
+def test_citation_address_that_is_no_text(project: Path) -> None:
+    """An alias bomb in CITATION.cff is never turned into text (it would be a hundred million characters)."""
+    aliases = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 8))
+    path = project / "CITATION.cff"
+    path.write_text(path.read_text(encoding="utf-8") + aliases + "repository-code: *a7\n", encoding="utf-8")
+    refused(project / "data", "CITATION.cff: key 'repository-code': must be a web address, written as text")

@@ -109,6 +109,8 @@ def _parse_json(text: str, label: str) -> Any:
     except json.JSONDecodeError as exc:
         raise DataValidationError(label, None, None, f"not valid JSON at character {exc.colno}: {exc.msg}",
                                   line=exc.lineno) from None
+    except RecursionError:
+        raise DataValidationError(label, None, None, "the JSON is nested too deeply to read") from None
 
 
 def read_descriptor(data_dir: Path | str | None = None) -> dict[str, Any]:
@@ -291,10 +293,12 @@ def _bare_return_mark(text: str) -> str:
     return next(chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text)
 
 
-def _read_rows(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[str]]], str | None]:
+def _read_rows(path: Path, label: str, entry: Mapping[str, Any]) -> tuple[list[str], list[tuple[int, list[str]]],
+                                                                         str | None]:
     """Header, (starting line, cells) of every row, read strictly, and the mark that stands for a bare carriage
     return inside a field (None if the file has none): the csv module would end the row there."""
     text = _read_text(path, label)
+    _check_recorded_size(entry, text, label)
     mark = None
     if re.search("\r(?!\n)", text):
         if "\n" not in text:
@@ -325,7 +329,7 @@ def _parse_records(folder: Path, entry: Mapping[str, Any]) -> Table:
     label = _label(folder, path)
     fields = entry["schema"]["fields"]
     missing = entry["schema"].get("missingValues", [""])
-    header, rows, mark = _read_rows(path, label)
+    header, rows, mark = _read_rows(path, label, entry)
     if mark and any(mark in name for name in header):
         column = next(name for name in header if mark in name)
         return Table(label, [], [], [DataValidationError(label, HEADER_ROW, column.replace(mark, "\\r"),
@@ -492,7 +496,10 @@ def citation_link_problems(folder: Path) -> list[DataValidationError]:
     problems = []
     for key in CITATION_LINKS:
         value = record.get(key) if isinstance(record, dict) else None
-        if value is not None and (problem := web_address_problem(str(value))):
+        if value is not None and not isinstance(value, str):
+            problems.append(DataValidationError(label, None, key, "must be a web address, written as text",
+                                                label="key"))
+        elif value is not None and (problem := web_address_problem(value)):
             problems.append(DataValidationError(label, None, key, problem, label="key"))
     return problems
 

@@ -63,6 +63,9 @@ def check_descriptor(descriptor: Any, path: str) -> Problems:
         name = entry.get("name")
         if keys.expect(name, str, f"{where}.name", "a resource name") and name in schemas:
             keys.fail(f"{where}.name", f"the resource name {name!r} is used twice")
+        elif isinstance(name, str) and not _NAME.fullmatch(name):
+            keys.fail(f"{where}.name", f"{name!r} must be lower-case letters, digits and -._/ (as Frictionless "
+                      "requires)")
         if keys.expect(entry.get("path"), str, f"{where}.path", "the file's path inside data/"):
             _check_relative_path(keys, entry["path"], f"{where}.path", "a file inside data/")
         _check_links_out(keys, entry, f"{where}.")
@@ -98,6 +101,7 @@ def _check_text(keys: _Keys, value: Any, key: str) -> None:
 
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_NAME = re.compile(r"[-a-z0-9._/]+")  # a resource's name, as Frictionless requires
 
 
 def _check_relative_path(keys: _Keys, path: str, key: str, what: str, parent_allowed: bool = False) -> None:
@@ -173,6 +177,8 @@ def _check_schema(keys: _Keys, schema: Any, where: str) -> list[str]:
     for number, field in enumerate(schema["fields"]):
         at = f"{where}.fields[{number}]"
         if keys.expect(field, dict, at, "a JSON object") and keys.expect(field.get("name"), str, f"{at}.name", "a name"):
+            if field["name"] in names:
+                keys.fail(f"{at}.name", f"the field name {field['name']!r} is used twice")
             names.append(field["name"])
             _check_field(keys, field, at)
     primary = schema.get("primaryKey", [])

@@ -533,7 +533,7 @@ def check_header(header: Sequence[str], fields: Sequence[Mapping[str, Any]], pat
 
 def _key_text(fields: Sequence[str], values: Sequence[Any]) -> str:
     """{field: value, ...} as a message prints it (long values cut short)."""
-    return "{" + ", ".join(f"{f!r}: {shown(v) if isinstance(v, str) else v!r}" for f, v in zip(fields, values)) + "}"
+    return "{" + ", ".join(f"{f!r}: {shown(v) if isinstance(v, str) else repr(v)}" for f, v in zip(fields, values)) + "}"
 
 
 def check_unique(table: Table, key: Sequence[str]) -> None:
