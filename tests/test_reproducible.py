@@ -68,3 +68,35 @@ def test_two_clean_builds_are_byte_identical(built_book: Path, tmp_path: Path) -
         if a != b and masked(a) != masked(b):
             differ.append(f"{name}:\n      {first_difference(a, b)}")
     assert not differ, f"{len(differ)} file(s) differ between two clean builds:\n  " + "\n  ".join(differ)
+
+
+def test_an_incremental_build_gives_the_same_site_as_a_clean_one(tmp_path: Path) -> None:
+    from conftest import BOOK, DATA, ROOT, edit_cell, read_rows
+
+    def project(name: str) -> Path:
+        import shutil
+
+        folder = tmp_path / name
+        shutil.copytree(DATA, folder / "data")
+        shutil.copytree(BOOK, folder / "book", ignore=shutil.ignore_patterns("_build", ".pytest_cache", "__pycache__"))
+        shutil.copytree(ROOT / "notebooks", folder / "notebooks")
+        shutil.copy2(ROOT / "CITATION.cff", folder / "CITATION.cff")
+        return folder
+
+    def edit(folder: Path) -> None:
+        rows = read_rows(folder / "data" / "votes.csv")
+        row = next(i for i, r in enumerate(rows) if r[:1] == ["pres-2022"] and r[4] == "final")
+        edit_cell(folder / "data" / "votes.csv", row, "turnout_pct", "69.43")
+
+    incremental, clean = project("incremental"), project("clean")
+    assert build(incremental / "book", incremental / "out", incremental / "data") == 0
+    edit(incremental)
+    assert build(incremental / "book", incremental / "out", incremental / "data") == 0
+    edit(clean)
+    assert build(clean / "book", clean / "out", clean / "data") == 0
+    site = lambda out: {k: v for k, v in published_files(out).items() if k.startswith("html/")}  # noqa: E731
+    one, two = site(incremental / "out"), site(clean / "out")
+    assert sorted(one) == sorted(two), sorted(set(one) ^ set(two))[:10]
+    differ = [f"{name}:\n      {first_difference(one[name].read_bytes(), two[name].read_bytes())}"
+              for name in sorted(one) if masked(one[name].read_bytes()) != masked(two[name].read_bytes())]
+    assert not differ, f"{len(differ)} file(s) differ between an incremental and a clean build:\n  " + "\n  ".join(differ)

@@ -79,7 +79,7 @@ def _vote_facts(data_dir: Path | None) -> Iterator[Fact]:
     for _, vote in votes.iterrows():
         suffix = "" if vote["variant"] == "final" else f"_{vote['variant']}"
         prefix = f"{vote['kind']}_{vote['date'].year}{suffix}"
-        label = f"{vote['title']} ({vote['date']:%d %B %Y}, {vote['variant'].replace('_', ' ')})"
+        label = f"{vote['title']} ({vote['date'].day} {vote['date']:%B %Y}, {vote['variant'].replace('_', ' ')})"
         for column, what, fmt in (("turnout_pct", "Turnout", format_percent),
                                   ("registered_voters", "Registered voters", format_count),
                                   ("ballots_cast", "Voters who took part", format_count)):

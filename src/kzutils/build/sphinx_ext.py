@@ -28,7 +28,7 @@ from kzutils.build.paths import book_data_dir
 from kzutils.build.pages import notebook_name, page_title, without_solutions
 
 LOGGER = logging.getLogger(__name__)
-CITED_PAGES = ("intro", "chapters/")
+CITED_PAGES = ("intro", "chapters/", "documents/")
 KERNEL_PROFILE = {"IPKernelApp": {"log_level": "ERROR"}}
 
 
@@ -181,6 +181,38 @@ def record_build(app: Sphinx, exception: Exception | None) -> None:
     remove(build_folder(app) / ".kz-reads")
 
 
+def fresh_static_folder(app: Sphinx) -> None:
+    """HTML: remove `_static` before pages are written (Sphinx copies it again at the end). Sphinx stamps a
+    page's links to static files with their checksum only when the files already exist, so without this a
+    page written in an incremental build would differ from the same page written in a clean build."""
+    if app.builder.format == "html":
+        remove(Path(app.outdir) / "_static")
+
+
+def prune_stale_outputs(app: Sphinx, exception: Exception | None) -> None:
+    """HTML: remove what no page of this build uses any more (an old figure, a removed page, its source copy),
+    so that an incremental build leaves the same files as a clean one (Sphinx itself only adds files)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir, env = Path(app.outdir), app.env
+    keep = {"_images": {name for _, name in env.images.values()},
+            "_downloads": {dest.split("/")[0] for _, dest in env.dlfiles.values()}}
+    for folder, names in keep.items():
+        for path in (outdir / folder).iterdir() if (outdir / folder).is_dir() else ():
+            if path.name not in names:
+                remove(path)
+    pages = set(env.all_docs) | {"genindex", "search", "index", "py-modindex"}
+    for page in outdir.rglob("*.html"):
+        relative = page.relative_to(outdir)
+        if relative.parts[0] not in ("_static", "_images", "_downloads", "_sources") and \
+                relative.with_suffix("").as_posix() not in pages:
+            page.unlink()
+    sources = outdir / "_sources"
+    for copy in sources.rglob("*.txt") if sources.is_dir() else ():
+        if copy.relative_to(sources).as_posix().split(".")[0] not in pages:
+            copy.unlink()
+
+
 # --- pages as they are read ------------------------------------------------------------------------------
 
 
@@ -313,12 +345,14 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", plan_build, priority=100)  # first: it may empty the build folder
     app.connect("config-inited", repository_settings)
     app.connect("builder-inited", read_in_parallel)
+    app.connect("builder-inited", fresh_static_folder)
     app.connect("env-get-outdated", outdated_pages)
     app.connect("source-read", start_read_log)
     app.connect("env-before-read-docs", forget_executed)
     app.connect("doctree-read", collect_read_log)
     app.connect("env-merge-info", merge_executed)
     app.connect("env-updated", fail_on_failed_notebooks)
+    app.connect("build-finished", prune_stale_outputs, priority=800)
     app.connect("build-finished", record_build, priority=900)  # last: after the outputs are written
     app.connect("source-read", remove_solutions)
     app.connect("source-read", add_cite_box)
