@@ -38,7 +38,10 @@ def read(path: Path) -> BibliographyData:
     """Parse a BibTeX file (cached until the file changes); any fault is a DataValidationError."""
     resolved = Path(path).resolve()
     record([resolved])
-    return _read_cached(resolved, stamp(resolved))
+    result = _read_cached(resolved, stamp(resolved))
+    if isinstance(result, DataValidationError):  # a broken file is parsed once, not once per table that cites it
+        raise result.with_traceback(None)
+    return result
 
 
 def entry_lines(text: str) -> dict[str, list[int]]:
@@ -54,7 +57,14 @@ def entry_lines(text: str) -> dict[str, list[int]]:
 
 
 @functools.lru_cache(maxsize=4)
-def _read_cached(path: Path, _stamp: tuple[int, int, int] | None) -> BibliographyData:
+def _read_cached(path: Path, _stamp: tuple[int, int, int] | None) -> BibliographyData | DataValidationError:
+    try:
+        return _read_checked(path, _stamp)
+    except DataValidationError as error:
+        return error
+
+
+def _read_checked(path: Path, _stamp: tuple[int, int, int] | None) -> BibliographyData:
     label = f"{path.parent.name}/{path.name}"
     if _stamp is None:
         raise DataValidationError(label, None, None, "the bibliography does not exist")
