@@ -186,6 +186,7 @@ STRICTER = {
     "word mixing Latin and Cyrillic letters": ("votes", cell(*TITLE, "Presidential el\u0435ction")),
     "field over the book's size limit": ("votes", cell(*TITLE, "x" * (kz.validate.MAX_FIELD_CHARACTERS + 1))),
     "web address in a text field": ("events", cell("events", 2, "title", "javascript:alert(1)")),
+    "text a spreadsheet would run as a formula": ("events", cell("events", 2, "title", "=1+1")),
 }
 
 

@@ -270,6 +270,15 @@ def test_web_address_in_a_text_column_is_refused(data: Path, value: str) -> None
             "as one", table="events")
 
 
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"https://evil.example\",\"Amanat\")", "+cmd|' /C calc'!A0",
+                                   "-2+3", "@SUM(A1:A9)"])
+def test_text_a_spreadsheet_would_run_as_a_formula(data: Path, value: str) -> None:
+    """The data files and every figure's data download are CSV files a reader may open in a spreadsheet."""
+    edit_cell(data / "seats.csv", 2, "party", value)
+    refused(data, "data/seats.csv: row 2 (line 3), column 'party': value ", "which a spreadsheet reads as a formula",
+            table="seats")
+
+
 def test_real_bibliography_and_data_pass() -> None:
     """Every url, doi and text of the real bibliography, and every file of the real data, pass."""
     bib.check_entries(BOOK / "references.bib")

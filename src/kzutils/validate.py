@@ -425,11 +425,23 @@ def parse_cell(raw: str, field: Mapping[str, Any], cell: Cell,
     except ValueError as exc:
         raise cell.fail(f"value {shown(raw)} {exc}") from None
     if kind == "string":
+        _check_formula(raw, cell)
         _check_link(raw, field, cell)
     _check_constraints(value, raw, field, cell)
     if "calendarPeriod" in field:
         _check_period(raw, field["calendarPeriod"], cell)
     return value
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+"""A text cell may not start with these: a spreadsheet opening the data, or a figure's data download, would run
+it as a formula (CSV injection)."""
+
+
+def _check_formula(raw: str, cell: Cell) -> None:
+    if raw.startswith(FORMULA_STARTS):
+        raise cell.fail(f"value {shown(raw)} starts with {raw[0]!r}, which a spreadsheet reads as a formula; "
+                        "reword it so that it starts with another character")
 
 
 def _check_link(raw: str, field: Mapping[str, Any], cell: Cell) -> None:
