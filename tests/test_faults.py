@@ -99,14 +99,14 @@ def test_number_written_as_the_table_schema_allows(data_copy: Path, written: str
 
 def test_thousands_separator_only_where_declared(data_copy: Path) -> None:
     path = data_copy / "observations.csv"
-    row = row_of(path, "value", "12461796")
-    edit_cell(path, row, "value", "12,461,796")
+    row, big = next((i, r[2]) for i, r in enumerate(read_rows(path)) if i and r[2].isdigit() and len(r[2]) == 8)
+    edit_cell(path, row, "value", f"{int(big):,}")
     validate_fails(data_copy, f"data/observations.csv: row {row} (line {row + 1}), column 'value'")
     edit_descriptor(data_copy, lambda d: next(f for f in entry(d, "observations")["schema"]["fields"]
                                               if f["name"] == "value").update(groupChar=","))
     validate_passes(data_copy)
-    assert kz.load("observations", data_copy).loc[row - 1, "value"] == 12461796
-    edit_cell(path, row, "value", "1,2461,796")
+    assert kz.load("observations", data_copy).loc[row - 1, "value"] == int(big)
+    edit_cell(path, row, "value", f"{big[:1]},{big[1:5]},{big[5:]}")
     validate_fails(data_copy, "separator ',' in the wrong places")
 
 

@@ -88,7 +88,8 @@ SHARE = ("votes", 1, "turnout_pct")
 COUNT = ("votes", 1, "registered_voters")
 VALUE = ("observations", 1, "value")  # unit: that of its series; bounds ±10^15
 TITLE = ("votes", 1, "title")
-VOTER_LIST = next(i for i, r in enumerate(read_rows(DATA / "observations.csv")) if r[2] == "12461796")
+VOTER_LIST, BIG = next((i, r[2]) for i, r in enumerate(read_rows(DATA / "observations.csv"))
+                       if i and r[2].isdigit() and len(r[2]) == 8)  # a value of eight digits: 12,345,678
 
 SAME = {
     # booleans: Frictionless's default true and false values, case and all
@@ -108,7 +109,7 @@ SAME = {
     "number 81,5": ("votes", cell(*SHARE, "81,5"), False),
     "number with an undeclared thousands separator": ("votes", cell(*COUNT, "11,960,364"), False),
     "number with a declared thousands separator": (
-        "observations", both(cell("observations", VOTER_LIST, "value", "12,461,796"),
+        "observations", both(cell("observations", VOTER_LIST, "value", f"{int(BIG):,}"),
                              declare("observations", "value", groupChar=",")), True),
     "integer with a thousands separator declared": (
         "votes", both(cell(*COUNT, "11,960,364"), declare("votes", "registered_voters", groupChar=",")), False),
@@ -171,7 +172,7 @@ STRICTER = {
     "number with Python's digit underscore": ("votes", cell(*SHARE, "8_1.5")),
     "number in fullwidth digits": ("votes", cell(*SHARE, "８１.５")),
     "thousands separator in the wrong places": (
-        "observations", both(cell("observations", VOTER_LIST, "value", "1,2461,796"),
+        "observations", both(cell("observations", VOTER_LIST, "value", f"{BIG[:1]},{BIG[1:5]},{BIG[5:]}"),
                              declare("observations", "value", groupChar=","))),
     "date with one-digit month and day": ("votes", cell(*DAY, "2019-6-9")),
     "date in fullwidth digits": ("votes", cell(*DAY, "２０１９-06-09")),

@@ -219,8 +219,9 @@ def test_descriptor_links_are_http(data: Path, where: str) -> None:
         else:
             descriptor[where][0]["path"] = "data:text/html,<script>alert(1)</script>"
     edit_descriptor(data, change)
+    places = [r["name"] for r in json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))["resources"]]
     key = {"homepage": "homepage", "sources": "sources[0].path", "licenses": "licenses[0].path",
-           "resource sources": "resources[16].sources[0].path"}[where]
+           "resource sources": f"resources[{places.index('places')}].sources[0].path"}[where]
     refused(data, f"data/datapackage.json: key '{key}': ", "only http:// and https:// web addresses are linked",
             table="votes")
 
