@@ -156,7 +156,7 @@ def test_quoted_newline_keeps_line_numbers(data_copy: Path) -> None:
 
 
 def test_foreign_key_names_the_column_at_fault(data_copy: Path) -> None:
-    row = row_of(data_copy / "vote_results.csv", "vote_id", "pres-2019")
+    row = row_of(data_copy / "vote_results.csv", "vote_id", "pres-2015")
     edit_cell(data_copy / "vote_results.csv", row, "variant", "election_night")
     validate_fails(data_copy, f"data/vote_results.csv: row {row} (line {row + 1}), column 'variant'")
 

@@ -25,7 +25,7 @@ from sphinx.util import logging
 from kzutils import meta, reads
 from kzutils.build import figures, freshness, numbers, tables
 from kzutils.build.paths import book_data_dir
-from kzutils.build.pages import notebook_name, page_title, without_solutions
+from kzutils.build.pages import is_notebook, notebook_name, page_title, without_solutions
 
 LOGGER = logging.getLogger(__name__)
 CITED_PAGES = ("intro", "chapters/", "documents/")
@@ -222,15 +222,19 @@ def remove_solutions(app: Sphinx, docname: str, source: list[str]) -> None:
         source[0] = without_solutions(source[0])
 
 
-def cite_box(title: str, docname: str, notebook: str, data_dir: Path) -> str:
-    """The MyST text of the box: formatted reference, BibTeX entry and links to the chapter as a notebook."""
+def cite_box(title: str, docname: str, notebook: str | None, data_dir: Path) -> str:
+    """The MyST text of the box: formatted reference, BibTeX entry and, for a page that is a notebook, links
+    to it as a notebook."""
     depth = "../" * (docname.count("/") + 1)
     repo = meta.repository_url(data_dir)
     colab = (f", or [open it in Colab]({repo.replace('https://github.com/', 'https://colab.research.google.com/github/')}"
              f"/blob/main/notebooks/{notebook})" if repo else "")
+    run = (f"Run it yourself: {{download}}`download this chapter as a Jupyter notebook <{depth}notebooks/{notebook}>`\n"
+           f"(it runs in JupyterLab from the repository's `notebooks/` folder){colab}.\n") if notebook else ""
+    heading = "Cite this chapter, or run it as a notebook" if notebook else "Cite this page"
     return f"""
 
-`````{{admonition}} Cite this chapter, or run it as a notebook
+`````{{admonition}} {heading}
 :class: note kz-cite-box
 
 {meta.chapter_reference(title, docname, data_dir)}
@@ -239,19 +243,17 @@ def cite_box(title: str, docname: str, notebook: str, data_dir: Path) -> str:
 {meta.chapter_bibtex(title, docname, data_dir)}
 ```
 
-Run it yourself: {{download}}`download this chapter as a Jupyter notebook <{depth}notebooks/{notebook}>`
-(it runs in JupyterLab from the repository's `notebooks/` folder){colab}.
-See also {{doc}}`/how-to-cite`.
+{run}See also {{doc}}`/how-to-cite`.
 `````
 """
 
 
 def add_cite_box(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Append the cite box to the chapters' sources as they are read."""
+    """Append the cite box to the chapters' and documents' sources as they are read."""
     title = page_title(source[0])
     if docname.startswith(CITED_PAGES) and title:
-        source[0] = source[0].rstrip("\n") + cite_box(title, docname, notebook_name(Path(docname)),
-                                                      book_data_dir(app))
+        notebook = notebook_name(Path(docname)) if is_notebook(source[0]) else None
+        source[0] = source[0].rstrip("\n") + cite_box(title, docname, notebook, book_data_dir(app))
 
 
 # --- the theme and the PDF -------------------------------------------------------------------------------
