@@ -258,9 +258,10 @@ def link_problems(entry: Entry) -> list[tuple[str, str]]:
             problems.append(("url", problem))
     if "doi" in entry.fields:
         doi = entry.fields["doi"]
-        if not (DOI.fullmatch(doi) or DOI_LINK.fullmatch(doi)):
-            problems.append(("doi", f"{shown(doi)} is neither a DOI (10.<registrant>/<suffix>) nor an https DOI link "
-                                    "(https://doi.org/10.<registrant>/<suffix>)"))
+        if DOI_LINK.fullmatch(doi):  # the bibliography adds https://doi.org/ itself: a link would be doubled
+            problems.append(("doi", f"{shown(doi)} is a link: write the bare DOI (10.<registrant>/<suffix>)"))
+        elif not DOI.fullmatch(doi):
+            problems.append(("doi", f"{shown(doi)} is not a DOI (10.<registrant>/<suffix>)"))
     for name, form in LINKED_FIELDS.items():
         if name in entry.fields and not form.fullmatch(entry.fields[name]):
             problems.append((name, f"{shown(entry.fields[name])} is not an identifier the bibliography can link"))

@@ -64,6 +64,7 @@ def plan_build(app: Sphinx, config: Config) -> None:
         remove(Path(app.doctreedir))
         remove(Path(app.outdir))
     forget_pages(cache, book, plan.reexecute)
+    create_cache(cache)
     Path(app.outdir).mkdir(parents=True, exist_ok=True)
     app.kz_freshness = {"state": state, "environment": environment, "sphinx": sphinx, "plan": plan}  # type: ignore[attr-defined]
     freshness.write_state(build_dir, freshness.new_state(state, environment, sphinx, data_dir, {}, succeeded=False))
@@ -108,6 +109,14 @@ def forget_pages(cache: Path, book: Path, docnames: set[str]) -> None:
     for record in store.list_cache_records():
         if record.uri in sources:
             store.remove_cache(record.pk)
+
+
+def create_cache(cache: Path) -> None:
+    """Create the execution cache's database before parallel readers start (two of them creating it at once
+    fail with "table already exists")."""
+    from jupyter_cache import get_cache
+
+    get_cache(str(cache)).list_cache_records()
 
 
 def use_build_profile(build_dir: Path) -> None:
