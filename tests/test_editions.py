@@ -201,6 +201,13 @@ def test_every_chapter_ends_with_a_cite_box(built_book: Path) -> None:
         assert f"version {record['version']}, released {record['date-released']}" in text, page
         assert "@incollection{" in text, page
         assert re.search(r'href="[^"]*_downloads/[0-9a-f]+/' + re.escape(page.split("/")[-1]) + r'\.ipynb"', raw), page
+    for page in sorted((BOOK / "documents").glob("*.md")):
+        name = page.relative_to(BOOK).with_suffix("").as_posix()
+        raw = (built_book / "_build" / "html" / f"{name}.html").read_text(encoding="utf-8")
+        text = html.unescape(re.sub(r"<[^>]+>", "", raw))
+        notebook = "kernelspec:" in page.read_text(encoding="utf-8").split("\n---", 1)[0]
+        assert ("Cite this chapter, or run it as a notebook" if notebook else "Cite this page") in text, name
+        assert bool(re.search(r"_downloads/[0-9a-f]+/[\w-]+\.ipynb", raw)) == notebook, name
 
 
 @pytest.mark.build

@@ -1,5 +1,6 @@
 """One test per fault class: a copy of the data with one fault must fail with a message naming the file (and the
-row and column where they exist), a non-zero exit code and no traceback; harmless input must pass."""
+row and column where they exist), a non-zero exit code and no traceback; harmless input must pass. The command
+line runs in this process (tests/inprocess.py); hostile input has its own battery, tests/test_hostile_input.py."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 
 import kzutils as kz
 from kzutils import build as kzbuild
-from conftest import BOOK, edit_cell, read_rows, run_cli, write_rows
+from conftest import BOOK, edit_cell, read_rows, write_rows
+from inprocess import run_here as run_cli
 
 
 def validate_fails(data: Path, *expected: str, env: dict[str, str] | None = None) -> str:
@@ -81,22 +83,40 @@ def test_byte_order_mark(data_copy: Path) -> None:
 # --- numbers and periods --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("written", ["8_1.31", "８１.３１", "81.", ".5", "1e", "81,31"])
+@pytest.mark.parametrize("written", ["8_1.31", "８１.３１", "1e", "81,31", "8.1.3", "0x51", "81%"])
 def test_number_not_written_as_the_package_says(data_copy: Path, written: str) -> None:
     edit_cell(data_copy / "vote_results.csv", 4, "share_pct", written)
     validate_fails(data_copy, "data/vote_results.csv: row 4 (line 5), column 'share_pct'", repr(written))
 
 
+@pytest.mark.parametrize("written, value", [("81.", 81.0), (".5", 0.5), ("+8.1E1", 81.0)])
+def test_number_written_as_the_table_schema_allows(data_copy: Path, written: str, value: float) -> None:
+    """The Table Schema (and Frictionless) read a number with no digit before or after the point, a sign, an
+    exponent: so does kzutils (tests/test_frictionless_agreement.py compares the two validators)."""
+    edit_cell(data_copy / "votes.csv", 1, "turnout_pct", written)
+    assert kz.load("votes", data_copy).loc[0, "turnout_pct"] == value
+
+
 def test_thousands_separator_only_where_declared(data_copy: Path) -> None:
-    row = row_of(data_copy / "votes.csv", "registered_voters", "11960364")
-    edit_cell(data_copy / "votes.csv", row, "registered_voters", "11,960,364")
-    validate_fails(data_copy, f"data/votes.csv: row {row} (line {row + 1}), column 'registered_voters'")
+    path = data_copy / "observations.csv"
+    row, big = next((i, r[2]) for i, r in enumerate(read_rows(path)) if i and r[2].isdigit() and len(r[2]) == 8)
+    edit_cell(path, row, "value", f"{int(big):,}")
+    validate_fails(data_copy, f"data/observations.csv: row {row} (line {row + 1}), column 'value'")
+    edit_descriptor(data_copy, lambda d: next(f for f in entry(d, "observations")["schema"]["fields"]
+                                              if f["name"] == "value").update(groupChar=","))
+    validate_passes(data_copy)
+    assert kz.load("observations", data_copy).loc[row - 1, "value"] == int(big)
+    edit_cell(path, row, "value", f"{big[:1]},{big[1:5]},{big[5:]}")
+    validate_fails(data_copy, "separator ',' in the wrong places")
+
+
+def test_thousands_separator_in_a_whole_number_is_refused(data_copy: Path) -> None:
+    """Frictionless reads groupChar only in number fields: declared for an integer, it would be read by one
+    validator and not by the other, so the descriptor check refuses it."""
     edit_descriptor(data_copy, lambda d: next(f for f in entry(d, "votes")["schema"]["fields"]
                                               if f["name"] == "registered_voters").update(groupChar=","))
-    validate_passes(data_copy)
-    assert kz.load("votes", data_copy).loc[row - 1, "registered_voters"] == 11960364
-    edit_cell(data_copy / "votes.csv", row, "registered_voters", "1,1960,364")
-    validate_fails(data_copy, "separator ',' in the wrong places")
+    validate_fails(data_copy, "data/datapackage.json: key 'resources[0].schema.fields[5].groupChar': Frictionless "
+                   "reads a thousands separator only in a number field, not in an integer field")
 
 
 @pytest.mark.parametrize("period", ["2022-02-30", "1850", "2022-13", "3024"])
@@ -136,7 +156,7 @@ def test_quoted_newline_keeps_line_numbers(data_copy: Path) -> None:
 
 
 def test_foreign_key_names_the_column_at_fault(data_copy: Path) -> None:
-    row = row_of(data_copy / "vote_results.csv", "vote_id", "pres-2019")
+    row = row_of(data_copy / "vote_results.csv", "vote_id", "pres-2015")
     edit_cell(data_copy / "vote_results.csv", row, "variant", "election_night")
     validate_fails(data_copy, f"data/vote_results.csv: row {row} (line {row + 1}), column 'variant'")
 

@@ -14,7 +14,19 @@ from pybtex.database import BibliographyData, Entry, parse_string
 from pybtex.exceptions import PybtexError
 
 from kzutils.reads import record
-from kzutils.validate import DataValidationError, Table, decode, raise_all, stamp, text_problem
+from kzutils.validate import (
+    MAX_FIELD_CHARACTERS,
+    DataValidationError,
+    Table,
+    decode,
+    escaped,
+    raise_all,
+    read_capped,
+    shown,
+    stamp,
+    text_problem,
+    web_address_problem,
+)
 
 _LATEX_BRACES = re.compile(r"[{}]")
 _ENTRY = re.compile(r"^\s*@\s*(\w+)\s*[{(]\s*([^,\s]+)\s*,", re.M)
@@ -26,7 +38,10 @@ def read(path: Path) -> BibliographyData:
     """Parse a BibTeX file (cached until the file changes); any fault is a DataValidationError."""
     resolved = Path(path).resolve()
     record([resolved])
-    return _read_cached(resolved, stamp(resolved))
+    result = _read_cached(resolved, stamp(resolved))
+    if isinstance(result, DataValidationError):  # a broken file is parsed once, not once per table that cites it
+        raise result.with_traceback(None)
+    return result
 
 
 def entry_lines(text: str) -> dict[str, list[int]]:
@@ -42,11 +57,26 @@ def entry_lines(text: str) -> dict[str, list[int]]:
 
 
 @functools.lru_cache(maxsize=4)
-def _read_cached(path: Path, _stamp: tuple[int, int, int] | None) -> BibliographyData:
+def _read_cached(path: Path, _stamp: tuple[int, int, int] | None) -> BibliographyData | DataValidationError:
+    try:
+        return _read_checked(path, _stamp)
+    except DataValidationError as error:
+        return error
+
+
+def _read_checked(path: Path, _stamp: tuple[int, int, int] | None) -> BibliographyData:
     label = f"{path.parent.name}/{path.name}"
     if _stamp is None:
         raise DataValidationError(label, None, None, "the bibliography does not exist")
-    return _parse_checked(decode(path.read_bytes(), label), label)
+    if not path.is_file():
+        raise DataValidationError(label, None, None, "the bibliography is not a regular file")
+    return _parse_checked(decode(read_capped(path, label), label), label)
+
+
+KEY = re.compile(r"[a-z0-9][a-z0-9_:.-]*")
+"""An entry key: lower-case ASCII letters, digits and `_:.-` (it becomes a page anchor, cite-KEY)."""
+
+_LATEX_LINK = re.compile(r"\\(url|href|hyperlink|hyperref)\b")
 
 
 def _parse_checked(text: str, label: str) -> BibliographyData:
@@ -61,11 +91,31 @@ def _parse_checked(text: str, label: str) -> BibliographyData:
         raise DataValidationError(label, None, None, f"not valid BibTeX: {exc}", line=getattr(exc, "lineno", None)) from None
     if not data.entries:
         raise DataValidationError(label, None, None, "the bibliography has no entries")
-    raise_all(DataValidationError(label, None, key, f"field '{name}': {problem}",
+    raise_all(DataValidationError(label, None, key if KEY.fullmatch(key) else shown(key), problem,
                                   line=lines.get(key.lower(), [None])[0], label="entry")
-              for key, entry in data.entries.items() for name, value in entry.fields.items()
-              if (problem := text_problem(_SPACES.sub(" ", value))))
+              for key, entry in data.entries.items() for problem in _text_problems(key, entry))
     return data
+
+
+def _text_problems(key: str, entry: Entry) -> list[str]:
+    """What in one entry cannot be published: its key, and every field's and name's text."""
+    problems = []
+    if not KEY.fullmatch(key):
+        problems.append("the entry key must be lower-case ASCII letters, digits and _:.- (it becomes a page "
+                        "anchor)")
+    texts = [(f"field '{name}'", value) for name, value in entry.fields.items()]
+    texts += [(f"field '{role}'", str(person)) for role, people in entry.persons.items() for person in people]
+    for where, value in texts:
+        if len(value) > MAX_FIELD_CHARACTERS:
+            problems.append(f"{where}: the value has {len(value):,} characters, over the book's limit of "
+                            f"{MAX_FIELD_CHARACTERS:,} characters for one field "
+                            "(kzutils.validate.MAX_FIELD_CHARACTERS)")
+        elif problem := text_problem(_SPACES.sub(" ", value)):
+            problems.append(f"{where}: {problem}")
+        elif _LATEX_LINK.search(value):
+            problems.append(f"{where}: holds a LaTeX link command ({_LATEX_LINK.search(value).group(0)}); write "
+                            "the web address in the url field")
+    return problems
 
 
 def keys(path: Path) -> set[str]:
@@ -120,7 +170,7 @@ class BibliographyError(DataValidationError):
     def describe(self) -> str:
         """Return the one-line message a reader sees."""
         where = f"line {self.line}, " if self.line is not None else ""
-        return f"{self.path}: {where}entry '{self.key}', field '{self.column}': {self.problem}"
+        return escaped(f"{self.path}: {where}entry '{self.key}', field '{self.column}': {self.problem}")
 
 
 def _field(entry: Entry, name: str) -> str:
@@ -179,12 +229,42 @@ def entry_problems(entry: Entry) -> list[tuple[str, str]]:
         problems.append(("publisher", "is missing"))
     if kind == "syndicated" and not _field(entry, "origin"):
         problems.append(("origin", "a syndicated copy must name its original outlet"))
-    if url and is_bare_homepage(url):
+    problems += link_problems(entry)
+    if url and not any(field == "url" for field, _ in problems) and is_bare_homepage(url):
         problems.append(("url", f"{url!r} is a bare homepage, not the document read"))
     if upgrade and not NOT_FOUND.match(upgrade):
         problems.append(("upgrade", f"value {upgrade!r} must start with 'not found:'"))
     if upgrade and kind not in WEAK_KINDS:
         problems.append(("upgrade", f"only {list(WEAK_KINDS)} entries are marked for upgrade"))
+    return problems
+
+
+DOI = re.compile(r"10\.[0-9]{4,9}/[^\s<>\"{}|\\^`]+")
+"""A DOI as BibTeX's `doi` field holds it (the bibliography links it as https://doi.org/<doi>)."""
+
+DOI_LINK = re.compile(r"https://(dx\.)?doi\.org/" + DOI.pattern)
+
+LINKED_FIELDS = {"eprint": re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]*"), "pubmed": re.compile(r"[0-9]+")}
+"""Fields the bibliography style turns into links on fixed https sites (arXiv, PubMed), with what they may hold."""
+
+
+def link_problems(entry: Entry) -> list[tuple[str, str]]:
+    """(field, problem) for every field that the bibliography page and the PDF turn into a link, unless it is an
+    http(s) web address (`url`), a DOI (bare, or as an https DOI link) or an identifier of the form expected."""
+    problems = []
+    if "url" in entry.fields:
+        problem = web_address_problem(entry.fields["url"])
+        if problem:
+            problems.append(("url", problem))
+    if "doi" in entry.fields:
+        doi = entry.fields["doi"]
+        if DOI_LINK.fullmatch(doi):  # the bibliography adds https://doi.org/ itself: a link would be doubled
+            problems.append(("doi", f"{shown(doi)} is a link: write the bare DOI (10.<registrant>/<suffix>)"))
+        elif not DOI.fullmatch(doi):
+            problems.append(("doi", f"{shown(doi)} is not a DOI (10.<registrant>/<suffix>)"))
+    for name, form in LINKED_FIELDS.items():
+        if name in entry.fields and not form.fullmatch(entry.fields[name]):
+            problems.append((name, f"{shown(entry.fields[name])} is not an identifier the bibliography can link"))
     return problems
 
 

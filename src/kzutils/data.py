@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import hashlib
 import io
 import json
 import os
+import re
+import threading
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -18,6 +21,7 @@ from kzutils.descriptor import check_descriptor
 from kzutils.reads import record
 from kzutils.validate import (
     BAD,
+    HEADER as HEADER_ROW,
     Cell,
     DataValidationError,
     Table,
@@ -32,13 +36,16 @@ from kzutils.validate import (
     check_sources,
     check_sums,
     check_unique,
+    check_unique_values,
     combine,
     decode,
     parse_cell,
     raise_all,
+    read_capped,
     stamp,
     text_problem,
     to_frame,
+    web_address_problem,
 )
 
 DESCRIPTOR = "datapackage.json"
@@ -72,10 +79,28 @@ def _resolve(data_dir: Path | str | None) -> Path:
 
 
 def _read_text(path: Path, label: str, what: str = "the file listed in datapackage.json") -> str:
-    """A file's text, strictly UTF-8; a clear error if it is missing or not UTF-8."""
-    if not path.is_file():
+    """A file's text, strictly UTF-8; a clear error if it is missing, not a regular file, too large or not UTF-8."""
+    if not path.exists():
         raise DataValidationError(label, None, None, f"{what} does not exist")
-    return decode(path.read_bytes(), label)
+    if not path.is_file():
+        raise DataValidationError(label, None, None, f"{what} is not a regular file (a folder, a device or a pipe)")
+    return decode(read_capped(path, label), label)
+
+
+def resource_path(folder: Path, entry: Mapping[str, Any]) -> Path:
+    """The file of a resource, after checking that it lies inside data/ once every symbolic link is followed."""
+    given = entry["path"]
+    path = folder / given
+    inside = folder.resolve()
+    real = path.resolve()
+    if inside not in real.parents:
+        names = [r.get("name") for r in read_descriptor(folder)["resources"]]
+        number = names.index(entry.get("name")) if entry.get("name") in names else "?"
+        raise DataValidationError(_label(folder, folder / DESCRIPTOR), None, f"resources[{number}].path",
+                                  f"resource '{entry.get('name')}': {given!r} leads to {real}, outside the data folder "
+                                  f"{inside} (a symbolic link?): the book reads data only from files inside data/",
+                                  label="key")
+    return path
 
 
 def _parse_json(text: str, label: str) -> Any:
@@ -84,6 +109,8 @@ def _parse_json(text: str, label: str) -> Any:
     except json.JSONDecodeError as exc:
         raise DataValidationError(label, None, None, f"not valid JSON at character {exc.colno}: {exc.msg}",
                                   line=exc.lineno) from None
+    except RecursionError:
+        raise DataValidationError(label, None, None, "the JSON is nested too deeply to read") from None
 
 
 def read_descriptor(data_dir: Path | str | None = None) -> dict[str, Any]:
@@ -120,9 +147,20 @@ def resource(name: str, data_dir: Path | str | None = None) -> dict[str, Any]:
 
 
 def bibliography_path(data_dir: Path | str | None = None) -> Path:
-    """The BibTeX file that the package's `source` keys refer to."""
+    """The BibTeX file that the package's `source` keys refer to: a .bib file inside the project (the data folder's
+    parent) once every symbolic link is followed."""
     folder = _resolve(data_dir)
-    return (folder / read_descriptor(folder)["bibliography"]).resolve()
+    given = read_descriptor(folder)["bibliography"]
+    real = (folder / given).resolve()
+    project = folder.resolve().parent
+    if project not in real.parents:
+        raise DataValidationError(_label(folder, folder / DESCRIPTOR), None, "bibliography",
+                                  f"{given!r} leads to {real}, outside the project {project}: the bibliography must "
+                                  "be a file inside the project", label="key")
+    if real.suffix != ".bib":
+        raise DataValidationError(_label(folder, folder / DESCRIPTOR), None, "bibliography",
+                                  f"{given!r} leads to {real}, which is not a BibTeX file (.bib)", label="key")
+    return real
 
 
 def dependencies(name: str, data_dir: Path | str | None = None) -> list[Path]:
@@ -139,7 +177,8 @@ def dependencies(name: str, data_dir: Path | str | None = None) -> list[Path]:
         queue += [f["reference"]["resource"] for f in entry.get("schema", {}).get("foreignKeys", [])]
         queue += [r["onlyWhere"]["resource"] for r in entry.get("sumsTo", []) if "onlyWhere" in r]
         queue += [entry["regionalChecks"][k] for k in ("regions", "votes") if k in entry.get("regionalChecks", {})]
-    return [folder / DESCRIPTOR, bibliography_path(folder), *(folder / resource(n, folder)["path"] for n in names)]
+    return [folder / DESCRIPTOR, bibliography_path(folder),
+            *(resource_path(folder, resource(n, folder)) for n in names)]
 
 
 def load(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
@@ -186,15 +225,11 @@ def load_shapes(name: str, data_dir: Path | str | None = None) -> dict[str, Any]
     """Return a GeoJSON resource as a dict, after checking it against the checksum in datapackage.json."""
     folder = _resolve(data_dir)
     entry = resource(name, folder)
-    path = folder / entry["path"]
+    path = resource_path(folder, entry)
     label = _label(folder, path)
     record([path])
     text = _read_text(path, label)
-    algorithm, _, expected = entry["hash"].partition(":")
-    actual = hashlib.new(algorithm, path.read_bytes()).hexdigest()
-    if actual != expected:
-        raise DataValidationError(label, None, None, f"{algorithm} is {actual}, but datapackage.json records "
-                                  f"{expected}: regenerate the file with its script or update the record")
+    _check_recorded_size(entry, text, label)
     shapes = _parse_json(text, label)
     raise_all(_shape_problems(shapes, label))
     return shapes
@@ -224,46 +259,108 @@ def _shape_problems(shapes: Any, label: str) -> list[DataValidationError]:
     return problems
 
 
-def _read_rows(path: Path, label: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (starting line, cells) of every row, read strictly."""
-    reader = csv.reader(io.StringIO(_read_text(path, label), newline=""), strict=True)
+def _check_recorded_size(entry: Mapping[str, Any], text: str, label: str) -> None:
+    """The file's `bytes` and `hash`, where the descriptor records them, must match (Frictionless checks both)."""
+    content = text.encode("utf-8")
+    if "bytes" in entry and entry["bytes"] != len(content):
+        raise DataValidationError(label, None, None, f"the file has {len(content)} bytes, but datapackage.json "
+                                  f"records {entry['bytes']}: update the record")
+    if "hash" in entry:
+        algorithm, _, expected = entry["hash"].rpartition(":")
+        actual = hashlib.new(algorithm or "md5", content).hexdigest()
+        if actual != expected:
+            raise DataValidationError(label, None, None, f"{algorithm or 'md5'} is {actual}, but datapackage.json "
+                                      f"records {expected}: regenerate the file with its script or update the record")
+
+
+_CSV_LIMIT = threading.Lock()
+
+
+@contextlib.contextmanager
+def _csv_field_limit(characters: int):
+    """Lift the csv module's own limit on a field for one read (it is global to the process, and importing
+    Frictionless changes it): the book's limit, MAX_FIELD_CHARACTERS, is checked cell by cell instead."""
+    with _CSV_LIMIT:
+        old = csv.field_size_limit(max(characters, csv.field_size_limit()))
+        try:
+            yield
+        finally:
+            csv.field_size_limit(old)
+
+
+def _bare_return_mark(text: str) -> str:
+    """A character the text does not hold, to stand for a bare carriage return while the csv module reads it."""
+    return next(chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text)
+
+
+def _read_rows(path: Path, label: str, entry: Mapping[str, Any]) -> tuple[list[str], list[tuple[int, list[str]]],
+                                                                         str | None]:
+    """Header, (starting line, cells) of every row, read strictly, and the mark that stands for a bare carriage
+    return inside a field (None if the file has none): the csv module would end the row there."""
+    text = _read_text(path, label)
+    _check_recorded_size(entry, text, label)
+    mark = None
+    if re.search("\r(?!\n)", text):
+        if "\n" not in text:
+            raise DataValidationError(label, None, None, "the lines end with bare carriage returns (\\r); save the "
+                                      "file with \\n (or \\r\\n) line ends", line=1)
+        mark = _bare_return_mark(text)
+        text = re.sub("\r(?!\n)", mark, text)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows, line = [], 1
-    try:
-        for row in reader:
-            rows.append((line, row))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise DataValidationError(label, None, None, f"not valid CSV: {exc}", line=reader.line_num) from None
+    with _csv_field_limit(len(text) + 1):
+        try:
+            for row in reader:
+                rows.append((line, row))
+                line = reader.line_num + 1
+        except csv.Error as exc:
+            raise DataValidationError(label, None, None, f"not valid CSV: {exc}", line=reader.line_num) from None
     if not rows:
         raise DataValidationError(label, None, None, "the file is empty; it needs a header and rows")
-    return rows[0][1], rows[1:]
+    return rows[0][1], rows[1:], mark
+
+
+BARE_RETURN = ("a bare carriage return (\\r) inside the field: a line ends with \\n or \\r\\n, and a carriage "
+               "return alone belongs in no value")
 
 
 def _parse_records(folder: Path, entry: Mapping[str, Any]) -> Table:
-    path = folder / entry["path"]
+    path = resource_path(folder, entry)
     label = _label(folder, path)
     fields = entry["schema"]["fields"]
-    header, rows = _read_rows(path, label)
+    missing = entry["schema"].get("missingValues", [""])
+    header, rows, mark = _read_rows(path, label, entry)
+    if mark and any(mark in name for name in header):
+        column = next(name for name in header if mark in name)
+        return Table(label, [], [], [DataValidationError(label, HEADER_ROW, column.replace(mark, "\\r"),
+                                                         BARE_RETURN, line=1)])
     table = Table(label, [], [line for line, _ in rows], check_header(header, fields, label))
     if table.problems:
         return table
     if not rows:
         table.problems.append(DataValidationError(label, None, None, "the table has a header but no rows"))
     for number, (line, row) in enumerate(rows, start=1):
+        if all(cell in missing for cell in row):
+            table.fail(number, header[0], "the row is blank (every cell is empty): delete it")
+            table.records.append(dict.fromkeys(header, BAD))
+            continue
         if len(row) != len(header):
             table.fail(number, header[min(len(row), len(header)) - 1] if row else header[0],
                        f"row has {len(row)} cells but the header has {len(header)}")
             table.records.append(dict.fromkeys(header, BAD))
             continue
-        table.records.append({f["name"]: _parse(raw, f, Cell(label, number, f["name"], line), table)
+        table.records.append({f["name"]: _parse(raw, f, Cell(label, number, f["name"], line), table, missing, mark)
                               for f, raw in zip(fields, row)})
     return table
 
 
-def _parse(raw: str, field: Mapping[str, Any], cell: Cell, table: Table) -> Any:
+def _parse(raw: str, field: Mapping[str, Any], cell: Cell, table: Table, missing: list[str],
+           mark: str | None) -> Any:
     """A parsed cell, or BAD after recording its problem in the table."""
     try:
-        return parse_cell(raw, field, cell)
+        if mark and mark in raw:
+            raise cell.fail(BARE_RETURN)
+        return parse_cell(raw, field, cell, missing)
     except DataValidationError as problem:
         table.problems.append(problem)
         return BAD
@@ -274,6 +371,9 @@ def _check_table(folder: Path, entry: Mapping[str, Any], table: Table) -> None:
     key = schema.get("primaryKey")
     if key:
         check_unique(table, [key] if isinstance(key, str) else key)
+    for field in schema["fields"]:
+        if field.get("constraints", {}).get("unique"):
+            check_unique_values(table, field["name"])
     for foreign in schema.get("foreignKeys", []):
         target = foreign["reference"]
         target_keys = _keys_of(folder, target["resource"], target["fields"])
@@ -365,6 +465,7 @@ def check_package(data_dir: Path | str | None = None) -> tuple[dict[str, int], D
     if problems and not _descriptor_ok(folder):
         return sizes, combine(problems)
     problems += undescribed_files(folder)
+    problems += citation_link_problems(folder)
     for entry in read_descriptor(folder)["resources"]:
         try:
             sizes[entry["name"]] = (len(load(entry["name"], folder)) if "schema" in entry
@@ -372,6 +473,35 @@ def check_package(data_dir: Path | str | None = None) -> tuple[dict[str, int], D
         except DataValidationError as error:
             problems.append(error)
     return sizes, combine(problems)
+
+
+CITATION_LINKS = ("repository-code", "repository", "repository-artifact", "url")
+"""Keys of CITATION.cff whose web address the book turns into links (the repository, issues, Binder, Colab)."""
+
+
+def citation_link_problems(folder: Path) -> list[DataValidationError]:
+    """A problem for every web address in the project's CITATION.cff that is not http(s) (none if it has none)."""
+    import yaml
+
+    path = folder.resolve().parent / "CITATION.cff"
+    label = _label(folder, folder.parent / "CITATION.cff")
+    if not path.is_file():
+        return []
+    try:
+        record = yaml.safe_load(decode(read_capped(path, label), label))
+    except DataValidationError as error:
+        return [error]
+    except yaml.YAMLError as exc:
+        return [DataValidationError(label, None, None, f"not valid YAML: {str(exc).splitlines()[0]}")]
+    problems = []
+    for key in CITATION_LINKS:
+        value = record.get(key) if isinstance(record, dict) else None
+        if value is not None and not isinstance(value, str):
+            problems.append(DataValidationError(label, None, key, "must be a web address, written as text",
+                                                label="key"))
+        elif value is not None and (problem := web_address_problem(value)):
+            problems.append(DataValidationError(label, None, key, problem, label="key"))
+    return problems
 
 
 def _descriptor_ok(folder: Path) -> bool:

@@ -31,7 +31,11 @@ def citation(data_dir: Path | str | None = None) -> dict[str, Any]:
 
 def repository_url(data_dir: Path | str | None = None) -> str | None:
     """The book's public repository (CITATION.cff `repository-code`), or None while it has none."""
+    from kzutils.validate import DataValidationError, web_address_problem
+
     url = citation(data_dir).get("repository-code")
+    if url and (problem := web_address_problem(str(url))):
+        raise DataValidationError(CITATION_FILE, None, "repository-code", problem)
     return str(url).rstrip("/") if url else None
 
 

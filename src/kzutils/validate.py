@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import math
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
@@ -15,6 +16,15 @@ import pandas as pd
 
 HEADER = 0  # "row" used for problems with the header line itself
 SHOWN = 50  # problems printed in full; the rest are counted
+
+MAX_FIELD_CHARACTERS = 10_000
+"""The book's limit on one CSV field or bibliography field, in characters: longer text is refused, whatever the csv
+module (or Frictionless) would accept. The longest field of the data is a few hundred characters."""
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+"""The book's limit on one file that validation reads (a CSV, the descriptor, a map, the bibliography): 32 MiB."""
+
+SHOWN_CHARACTERS = 60  # a value quoted in a message is cut after this many characters
 
 
 class DataValidationError(ValueError):
@@ -42,7 +52,7 @@ class DataValidationError(ValueError):
             parts.append(f"line {self.line}")
         if self.column is not None:
             parts.append(f"{self.label} '{self.column}'")
-        return ": ".join([self.path, *([", ".join(parts)] if parts else []), self.problem])
+        return escaped(": ".join([self.path, *([", ".join(parts)] if parts else []), self.problem]))
 
     @property
     def problems(self) -> list[DataValidationError]:
@@ -117,6 +127,16 @@ def stamp(path: Path) -> tuple[int, int, int] | None:
     return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
+def read_capped(path: Path, label: str) -> bytes:
+    """A regular file's bytes, if it is within the book's size limit (MAX_FILE_BYTES); else a clear error."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DataValidationError(label, None, None, f"the file has {size:,} bytes, over the book's limit of "
+                                  f"{MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES // 2**20} MiB) for one file "
+                                  "(kzutils.validate.MAX_FILE_BYTES)")
+    return path.read_bytes()
+
+
 def decode(content: bytes, path: str) -> str:
     """UTF-8 text without a byte-order mark, or an error naming the line of the first bad byte."""
     if content.startswith(b"\xef\xbb\xbf"):
@@ -130,28 +150,155 @@ def decode(content: bytes, path: str) -> str:
                                   "save the file as UTF-8", line=line) from None
 
 
+def shown(text: str) -> str:
+    """A value as a message quotes it: cut short, and escaped, so that no character the book refuses (see
+    character_problem) reaches the message itself: repr() escapes most, the rest are written as codes here."""
+    quoted = escaped(repr(text[:SHOWN_CHARACTERS]))
+    return quoted + (f"... ({len(text):,} characters)" if len(text) > SHOWN_CHARACTERS else "")
+
+
+def escaped(text: str) -> str:
+    """The text with every character the book refuses (see character_problem) written as its code, \\uXXXX."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(char if not character_problem(char) else f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF
+                   else f"\\U{ord(char):08x}" for char in text)
+
+
+# Invisible characters that are not in category Cf but are "default ignorable" in Unicode (DerivedCoreProperties):
+# combining grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian variation selectors, variation
+# selectors, reserved ranges and tags. With category Cf (format characters: bidirectional controls, zero-width
+# spaces and joiners, soft hyphen, word joiner, byte-order mark...) they can make two texts look alike or reorder
+# what a reader sees. None is needed to write English, Kazakh or Russian.
+_INVISIBLE_RANGES = ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x2060, 0x206F),
+                     (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+                     (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF))
+_REFUSED_CATEGORIES = {
+    "Cc": "a control character",
+    "Cf": "a format character, invisible, that can disguise text",
+    "Cs": "a lone surrogate",
+    "Co": "a private-use character",
+    "Cn": "a code point Unicode has not assigned",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+_CONFUSABLE_SCRIPTS = {"LATIN": "Latin", "CYRILLIC": "Cyrillic", "GREEK": "Greek"}
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _invisible(char: str) -> bool:
+    code = ord(char)
+    return any(start <= code <= end for start, end in _INVISIBLE_RANGES)
+
+
+def character_problem(char: str) -> str | None:
+    """Why one character may not be published (None if it may): see CONTRIBUTING.md, "Text the book refuses"."""
+    if char == "\n":
+        return None
+    if char == "\r":
+        return "a carriage return (\\r)"
+    category = unicodedata.category(char)
+    if category in _REFUSED_CATEGORIES:
+        return _REFUSED_CATEGORIES[category]
+    if _invisible(char):
+        return "an invisible character that can disguise text"
+    if char == "\ufffd":
+        return "the replacement character, left where text was decoded wrongly"
+    return None
+
+
+def _mixed_script_word(text: str) -> tuple[str, list[str]] | None:
+    """The first word that mixes Latin, Cyrillic or Greek letters (a look-alike letter disguising a name)."""
+    for match in _LETTERS.finditer(text):
+        word = match.group(0)
+        if word.isascii():
+            continue
+        scripts = {_CONFUSABLE_SCRIPTS.get(unicodedata.name(char, "").split(" ", 1)[0]) for char in word} - {None}
+        if len(scripts) > 1:
+            return word, sorted(scripts)  # type: ignore[arg-type]
+    return None
+
+
 def text_problem(text: str) -> str | None:
-    """Why a piece of text cannot be published: control characters or mojibake; None if it is clean."""
-    if text.isascii() and text.isprintable():  # no control character, and mojibake needs non-ASCII text
+    """Why a piece of text cannot be published, or None if it is clean: control, format and other invisible
+    characters, text not in Unicode NFC, a word mixing Latin, Cyrillic or Greek letters, or mojibake."""
+    if text.isascii() and text.isprintable():  # the common case: nothing below can apply
         return None
     for char in text:
-        if char != "\n" and (unicodedata.category(char) in {"Cc", "Cs", "Co"} or char in "\ufeff\ufffd"):
-            return f"value {text!r} holds the character U+{ord(char):04X} ({unicodedata.name(char, 'a control character')})"
+        problem = character_problem(char)
+        if problem:
+            name = unicodedata.name(char, "")
+            return f"value {shown(text)} holds the character U+{ord(char):04X}{f' ({name})' if name else ''}, {problem}"
+    if not unicodedata.is_normalized("NFC", text):
+        return (f"value {shown(text)} is not in Unicode normal form NFC (a letter is written as a base and a "
+                "combining mark); save the text normalised to NFC")
+    mixed = _mixed_script_word(text)
+    if mixed:
+        return (f"value {shown(text)} has the word {mixed[0]!r}, which mixes {' and '.join(mixed[1])} letters "
+                "(a look-alike letter can disguise a name); write each word in one alphabet")
     import ftfy
     import ftfy.badness
 
     if ftfy.badness.is_bad(text):
-        return (f"value {text!r} looks like mis-decoded text (mojibake; perhaps {ftfy.fix_text(text)!r}); "
+        return (f"value {shown(text)} looks like mis-decoded text (mojibake; perhaps {shown(ftfy.fix_text(text))}); "
                 "re-save the file as UTF-8")
     return None
 
 
+WEB_ADDRESS_PATTERN = (r"https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?(:[0-9]{1,5})?"
+                       r"([/?#][^\s<>\"{}|\\^`]*)?")
+"""The only web addresses the book links to: http or https, a plain host name (no user name before an @), then
+a path without spaces, quotes, braces or backslashes. A field declared `"format": "uri"` must carry this pattern,
+so that Frictionless enforces it too."""
+
+_WEB_ADDRESS = re.compile(WEB_ADDRESS_PATTERN)
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,31}):")
+_LINK_SCHEMES = {"http", "https", "ftp", "ftps", "sftp", "file", "data", "javascript", "vbscript", "mailto", "blob",
+                 "about", "ws", "wss", "tel", "sms", "intent", "jar", "view-source", "chrome", "ms-settings"}
+
+
+def web_address_problem(value: str) -> str | None:
+    """Why a value cannot be published as a link (None if it is an http(s) web address)."""
+    if _WEB_ADDRESS.fullmatch(value):
+        return None
+    scheme = _SCHEME.match(value.strip().lstrip("\ufeff\u200b"))
+    if value != value.strip():
+        why = "has spaces around it"
+    elif scheme and scheme.group(1).lower() not in {"http", "https"}:
+        why = f"uses the scheme '{scheme.group(1)}:'"
+    elif scheme:
+        why = ("is not a plain http(s) address (http:// or https:// in lower case, a host name, then a path "
+               "without spaces, quotes or backslashes)")
+    else:
+        why = "is not an absolute address"
+    return f"{shown(value)} {why}; only http:// and https:// web addresses are linked"
+
+
+def looks_like_link(value: str) -> bool:
+    """True for a value that a browser or a Markdown reader could take as a link: a known scheme, or '//'."""
+    scheme = _SCHEME.match(value)
+    return bool(scheme) and (scheme.group(1).lower() in _LINK_SCHEMES or value[scheme.end():].startswith("//"))
+
+
 # --- parsing one raw string by Table Schema type -------------------------------------------
+#
+# kzutils reads values as the Table Schema specification writes them, with Frictionless's defaults, so that
+# `frictionless validate` and `python -m kzutils validate` give the same verdict on a file. Where the frictionless
+# library reads more than the specification (spaces around a number or a date, Python's digit underscores, digits
+# of other scripts, one-digit months and days), kzutils keeps to the specification; CONTRIBUTING.md lists these
+# cases and tests/test_frictionless_agreement.py checks them.
+
+DEFAULT_MISSING_VALUES = ("",)
+DEFAULT_TRUE_VALUES = ("true", "True", "TRUE", "1")
+DEFAULT_FALSE_VALUES = ("false", "False", "FALSE", "0")
+LARGEST_INTEGER = 2**63 - 1  # what a table's integer column (pandas Int64) holds
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_NOT_FINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.I)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+_NO_FIELD: Mapping[str, Any] = {}
 
 
 def _ungroup(raw: str, group: str | None) -> str:
@@ -164,24 +311,32 @@ def _ungroup(raw: str, group: str | None) -> str:
     return whole.replace(group, "") + dot + fraction
 
 
-def _parse_integer(raw: str, group: str | None = None) -> int:
-    plain = _ungroup(raw, group)
-    if not _INTEGER.fullmatch(plain):
+def _parse_integer(raw: str, field: Mapping[str, Any] = _NO_FIELD) -> int:
+    if not _INTEGER.fullmatch(raw):
         raise ValueError("is not a whole number written in digits 0-9")
-    return int(plain)
+    if len(raw.lstrip("+-").lstrip("0")) > len(str(LARGEST_INTEGER)) or abs(int(raw)) > LARGEST_INTEGER:
+        raise ValueError(f"is beyond the largest whole number a table holds ({LARGEST_INTEGER:,} either side of 0)")
+    return int(raw)
 
 
-def _parse_number(raw: str, group: str | None = None) -> float:
-    plain = _ungroup(raw, group)
+def _parse_number(raw: str, field: Mapping[str, Any] = _NO_FIELD) -> float:
+    plain = _ungroup(raw, field.get("groupChar"))
+    if _NOT_FINITE.fullmatch(plain):
+        raise ValueError("is not a finite number (the book stores no NaN or infinity)")
     if not _NUMBER.fullmatch(plain):
         raise ValueError("is not a number written in digits 0-9 with '.' as the decimal point")
     value = float(plain)
-    if not math.isfinite(value):
-        raise ValueError("is not a finite number")
+    if math.isinf(value):
+        raise ValueError(f"is too large to store as a number (beyond {sys.float_info.max:.4g} either side of 0), "
+                         "not infinity")
+    mantissa = re.split("[eE]", plain)[0]
+    if re.search("[1-9]", mantissa) and abs(value) < sys.float_info.min:
+        raise ValueError(f"is too close to 0 to store as a number (nearer than {sys.float_info.min:.4g}): it would "
+                         "become 0 or lose its digits")
     return value
 
 
-def _parse_date(raw: str, group: str | None = None) -> dt.date:
+def _parse_date(raw: str, field: Mapping[str, Any] = _NO_FIELD) -> dt.date:
     try:
         if _DATE.fullmatch(raw):
             return dt.date.fromisoformat(raw)
@@ -190,16 +345,17 @@ def _parse_date(raw: str, group: str | None = None) -> dt.date:
     raise ValueError("is not a date in YYYY-MM-DD form")
 
 
-def _parse_boolean(raw: str, group: str | None = None) -> bool:
-    lowered = raw.lower()
-    if lowered in {"true", "yes", "1"}:
+def _parse_boolean(raw: str, field: Mapping[str, Any] = _NO_FIELD) -> bool:
+    true_values = field.get("trueValues", DEFAULT_TRUE_VALUES)
+    false_values = field.get("falseValues", DEFAULT_FALSE_VALUES)
+    if raw in true_values:
         return True
-    if lowered in {"false", "no", "0"}:
+    if raw in false_values:
         return False
-    raise ValueError("is not true or false")
+    raise ValueError(f"is not one of the values for true {list(true_values)} or false {list(false_values)}")
 
 
-def _parse_string(raw: str, group: str | None = None) -> str:
+def _parse_string(raw: str, field: Mapping[str, Any] = _NO_FIELD) -> str:
     return raw
 
 
@@ -230,51 +386,113 @@ PANDAS_DTYPES: Mapping[str, str] = {
     "string": "string",
 }
 
+CONSTRAINTS: Mapping[str, tuple[str, ...]] = {
+    "string": ("required", "unique", "enum", "pattern", "minLength", "maxLength"),
+    "integer": ("required", "unique", "enum", "minimum", "maximum"),
+    "number": ("required", "unique", "enum", "minimum", "maximum"),
+    "date": ("required", "unique", "enum", "minimum", "maximum"),
+    "boolean": ("required", "unique", "enum"),
+}
+"""The constraints kzutils enforces for each type: those Frictionless supports for it (exclusiveMinimum and
+exclusiveMaximum need a version-2 data package; write minimum and maximum)."""
 
-def parse_cell(raw: str, field: Mapping[str, Any], cell: Cell) -> Any:
-    """Parse one raw CSV value by its field's type and constraints; None if missing."""
+STRING_FORMATS = ("default", "uri")
+"""String formats kzutils reads: plain text, and `uri` (a web address; the book accepts only http(s))."""
+
+def parse_cell(raw: str, field: Mapping[str, Any], cell: Cell,
+               missing_values: Sequence[str] = DEFAULT_MISSING_VALUES) -> Any:
+    """Parse one raw CSV value by its field's type and constraints; None if it is a missing value."""
     constraints = field.get("constraints", {})
-    if raw.strip() == "":
+    if len(raw) > MAX_FIELD_CHARACTERS:
+        raise cell.fail(f"the value has {len(raw):,} characters, over the book's limit of {MAX_FIELD_CHARACTERS:,} "
+                        "characters for one field (kzutils.validate.MAX_FIELD_CHARACTERS)")
+    if raw in missing_values:
         if constraints.get("required", False):
             raise cell.fail("a value is required but the cell is empty")
         return None
+    if raw.strip() == "":
+        raise cell.fail(f"value {shown(raw)} holds only spaces: leave the cell empty, or write the value")
     if raw != raw.strip():
-        raise cell.fail(f"value {raw!r} has leading or trailing spaces")
+        raise cell.fail(f"value {shown(raw)} has leading or trailing spaces")
     problem = text_problem(raw)
     if problem:
         raise cell.fail(problem)
     kind = field.get("type", "string")
     try:
-        value = PARSERS[kind](raw, field.get("groupChar"))
+        value = PARSERS[kind](raw, field)
     except KeyError:
         raise cell.fail(f"the schema names an unknown type {kind!r}") from None
     except ValueError as exc:
-        raise cell.fail(f"value {raw!r} {exc}") from None
-    _check_constraints(value, raw, kind, constraints, cell)
+        raise cell.fail(f"value {shown(raw)} {exc}") from None
+    if kind == "string":
+        _check_formula(raw, cell)
+        _check_link(raw, field, cell)
+    _check_constraints(value, raw, field, cell)
     if "calendarPeriod" in field:
         _check_period(raw, field["calendarPeriod"], cell)
     return value
 
 
-def _check_constraints(value: Any, raw: str, kind: str, constraints: Mapping[str, Any], cell: Cell) -> None:
-    allowed = constraints.get("enum")
-    if allowed is not None and raw not in allowed:
-        raise cell.fail(f"value {raw!r} is not one of the allowed values {allowed}")
+FORMULA_STARTS = ("=", "+", "-", "@")
+"""A text cell may not start with these: a spreadsheet opening the data, or a figure's data download, would run
+it as a formula (CSV injection)."""
+
+
+def _check_formula(raw: str, cell: Cell) -> None:
+    if raw.startswith(FORMULA_STARTS):
+        raise cell.fail(f"value {shown(raw)} starts with {raw[0]!r}, which a spreadsheet reads as a formula; "
+                        "reword it so that it starts with another character")
+
+
+def _check_link(raw: str, field: Mapping[str, Any], cell: Cell) -> None:
+    """A field declared `format: uri` holds http(s) addresses only; any other field holds no address at all."""
+    if field.get("format") == "uri":
+        problem = web_address_problem(raw)
+        if problem:
+            raise cell.fail(f"value {problem}")
+    elif looks_like_link(raw):
+        raise cell.fail(f"value {shown(raw)} is a web address in a field not declared as one: declare the field "
+                        f'"format": "uri" with the pattern kzutils.validate.WEB_ADDRESS_PATTERN, or write the text '
+                        "without the scheme")
+
+
+def bound(field: Mapping[str, Any], name: str) -> Any:
+    """A constraint's value (minimum, maximum, enum members) read as the field's type."""
+    value = field["constraints"][name]
+    parser = PARSERS.get(field.get("type", "string"), _parse_string)
+    if isinstance(value, list):
+        return [_read_bound(parser, member, field) for member in value]
+    return _read_bound(parser, value, field)
+
+
+def _read_bound(parser: Callable[..., Any], value: Any, field: Mapping[str, Any]) -> Any:
+    if isinstance(value, bool):  # JSON true/false for a boolean field's enum
+        return value
+    return parser(str(value), field)
+
+
+def _check_constraints(value: Any, raw: str, field: Mapping[str, Any], cell: Cell) -> None:
+    constraints = field.get("constraints", {})
+    if "enum" in constraints and value not in bound(field, "enum"):
+        raise cell.fail(f"value {shown(raw)} is not one of the allowed values {constraints['enum']}")
     pattern = constraints.get("pattern")
     if pattern is not None and not re.fullmatch(pattern, raw):
-        raise cell.fail(f"value {raw!r} does not match the pattern {pattern}")
-    bound_parser = PARSERS.get(kind, _parse_string)
-    if "minimum" in constraints and value < bound_parser(str(constraints["minimum"])):
-        raise cell.fail(f"value {raw!r} is below the minimum {constraints['minimum']}")
-    if "maximum" in constraints and value > bound_parser(str(constraints["maximum"])):
-        raise cell.fail(f"value {raw!r} is above the maximum {constraints['maximum']}")
+        raise cell.fail(f"value {shown(raw)} does not match the pattern {pattern}")
+    if "minLength" in constraints and len(value) < constraints["minLength"]:
+        raise cell.fail(f"value {shown(raw)} is shorter than the minimum length {constraints['minLength']}")
+    if "maxLength" in constraints and len(value) > constraints["maxLength"]:
+        raise cell.fail(f"value {shown(raw)} is longer than the maximum length {constraints['maxLength']}")
+    if "minimum" in constraints and value < bound(field, "minimum"):
+        raise cell.fail(f"value {shown(raw)} is below the minimum {constraints['minimum']}")
+    if "maximum" in constraints and value > bound(field, "maximum"):
+        raise cell.fail(f"value {shown(raw)} is above the maximum {constraints['maximum']}")
 
 
 def _check_period(raw: str, bounds: Mapping[str, str], cell: Cell) -> None:
     try:
         start = period_start(raw)
     except ValueError as exc:
-        raise cell.fail(f"value {raw!r} {exc}") from None
+        raise cell.fail(f"value {shown(raw)} {exc}") from None
     if start < _parse_date(bounds["minimum"]) or start > _parse_date(bounds["maximum"]):
         raise cell.fail(f"period {raw!r} is outside {bounds['minimum']} to {bounds['maximum']}")
 
@@ -325,27 +543,48 @@ def check_header(header: Sequence[str], fields: Sequence[Mapping[str, Any]], pat
     return problems
 
 
+def _key_text(fields: Sequence[str], values: Sequence[Any]) -> str:
+    """{field: value, ...} as a message prints it (long values cut short)."""
+    return "{" + ", ".join(f"{f!r}: {shown(v) if isinstance(v, str) else repr(v)}" for f, v in zip(fields, values)) + "}"
+
+
 def check_unique(table: Table, key: Sequence[str]) -> None:
-    """No two rows may share a primary key."""
+    """No two rows may share a primary key, and no row may leave every cell of it empty (as Frictionless)."""
     seen: dict[tuple[Any, ...], int] = {}
     for row, value in table.rows(key):
+        if all(v is None for v in value):
+            table.fail(row, key[0], f"every cell of the primary key {list(key)} is empty")
+            continue
         if value in seen:
-            table.fail(row, key[-1], f"primary key {dict(zip(key, value))} repeats row {seen[value]}")
+            table.fail(row, key[-1], f"primary key {_key_text(key, value)} repeats row {seen[value]}")
+        seen.setdefault(value, row)
+
+
+def check_unique_values(table: Table, field: str) -> None:
+    """A field declared `unique` holds no value twice (empty cells aside, as Frictionless)."""
+    seen: dict[Any, int] = {}
+    for row, (value,) in table.rows([field]):
+        if value is None:
+            continue
+        if value in seen:
+            text = shown(value) if isinstance(value, str) else repr(value)
+            table.fail(row, field, f"value {text} repeats row {seen[value]}, but the field is declared unique")
         seen.setdefault(value, row)
 
 
 def check_foreign_key(table: Table, fields: Sequence[str], target_keys: set[tuple[Any, ...]],
                       target_name: str) -> None:
-    """Every row's key must exist in the referenced resource; the message names the first column at fault."""
+    """Every row's key must exist in the referenced resource (a key left wholly empty refers to nothing, as in
+    Frictionless); the message names the first column at fault."""
     for row, value in table.rows(fields):
-        if value in target_keys:
+        if value in target_keys or all(v is None for v in value):
             continue
         column = fields[-1]
         for depth in range(1, len(fields)):
             if not any(key[:depth] == value[:depth] for key in target_keys):
                 column = fields[depth - 1]
                 break
-        table.fail(row, column, f"{dict(zip(fields, value))} does not exist in resource '{target_name}'")
+        table.fail(row, column, f"{_key_text(fields, value)} does not exist in resource '{target_name}'")
 
 
 def check_sums(table: Table, field: str, group_by: Sequence[str], total: float, tolerance: float,
@@ -371,7 +610,7 @@ def check_sources(table: Table, column: str, known: Iterable[str]) -> None:
     known_keys = set(known)
     for row, (key,) in table.rows([column]):
         if key is not None and key not in known_keys:
-            table.fail(row, column, f"source key {key!r} is not in the bibliography")
+            table.fail(row, column, f"source key {shown(key)} is not in the bibliography")
 
 
 def to_frame(records: Sequence[Mapping[str, Any]], fields: Sequence[Mapping[str, Any]]) -> pd.DataFrame:

@@ -21,9 +21,14 @@ def book_pages(book: Path) -> list[Path]:
     return sorted(p for p in book.rglob("*.md") if not SKIPPED_FOLDERS & set(p.relative_to(book).parts))
 
 
+def is_notebook(text: str) -> bool:
+    """True for a page that is an executable notebook: MyST Markdown whose front matter names a kernel."""
+    return text.startswith("---") and "kernelspec:" in text.split("\n---", 1)[0]
+
+
 def notebook_sources(book: Path) -> list[Path]:
     """The book's executable pages: MyST Markdown files with a kernelspec."""
-    return [p for p in book_pages(book) if "kernelspec:" in p.read_text(encoding="utf-8").split("\n---", 1)[0]]
+    return [p for p in book_pages(book) if is_notebook(p.read_text(encoding="utf-8"))]
 
 
 def notebook_name(source: Path) -> str:

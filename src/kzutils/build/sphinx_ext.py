@@ -25,7 +25,7 @@ from sphinx.util import logging
 from kzutils import meta, reads
 from kzutils.build import figures, freshness, numbers, tables
 from kzutils.build.paths import book_data_dir
-from kzutils.build.pages import notebook_name, page_title, without_solutions
+from kzutils.build.pages import is_notebook, notebook_name, page_title, without_solutions
 
 LOGGER = logging.getLogger(__name__)
 CITED_PAGES = ("intro", "chapters/", "documents/")
@@ -64,6 +64,7 @@ def plan_build(app: Sphinx, config: Config) -> None:
         remove(Path(app.doctreedir))
         remove(Path(app.outdir))
     forget_pages(cache, book, plan.reexecute)
+    create_cache(cache)
     Path(app.outdir).mkdir(parents=True, exist_ok=True)
     app.kz_freshness = {"state": state, "environment": environment, "sphinx": sphinx, "plan": plan}  # type: ignore[attr-defined]
     freshness.write_state(build_dir, freshness.new_state(state, environment, sphinx, data_dir, {}, succeeded=False))
@@ -108,6 +109,14 @@ def forget_pages(cache: Path, book: Path, docnames: set[str]) -> None:
     for record in store.list_cache_records():
         if record.uri in sources:
             store.remove_cache(record.pk)
+
+
+def create_cache(cache: Path) -> None:
+    """Create the execution cache's database before parallel readers start (two of them creating it at once
+    fail with "table already exists")."""
+    from jupyter_cache import get_cache
+
+    get_cache(str(cache)).list_cache_records()
 
 
 def use_build_profile(build_dir: Path) -> None:
@@ -223,15 +232,14 @@ def remove_solutions(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 def cite_box(title: str, docname: str, notebook: str | None, data_dir: Path) -> str:
-    """The MyST text of the box: formatted reference, BibTeX entry and, for a page that is a notebook, links to
-    it as a notebook (`notebook` None: a plain page, such as the primary-source reader, has none)."""
+    """The MyST text of the box: formatted reference, BibTeX entry and, for a page that is a notebook, links
+    to it as a notebook."""
     depth = "../" * (docname.count("/") + 1)
     repo = meta.repository_url(data_dir)
     colab = (f", or [open it in Colab]({repo.replace('https://github.com/', 'https://colab.research.google.com/github/')}"
              f"/blob/main/notebooks/{notebook})" if repo else "")
-    run = (f"""Run it yourself: {{download}}`download this chapter as a Jupyter notebook <{depth}notebooks/{notebook}>`
-(it runs in JupyterLab from the repository's `notebooks/` folder){colab}.
-""" if notebook else "")
+    run = (f"Run it yourself: {{download}}`download this chapter as a Jupyter notebook <{depth}notebooks/{notebook}>`\n"
+           f"(it runs in JupyterLab from the repository's `notebooks/` folder){colab}.\n") if notebook else ""
     heading = "Cite this chapter, or run it as a notebook" if notebook else "Cite this page"
     return f"""
 
@@ -250,13 +258,11 @@ def cite_box(title: str, docname: str, notebook: str | None, data_dir: Path) -> 
 
 
 def add_cite_box(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Append the cite box to the chapters' sources as they are read (with the notebook's links only for a page
-    that is a notebook: kzutils.build.pages.notebook_sources)."""
+    """Append the cite box to the chapters' and documents' sources as they are read."""
     title = page_title(source[0])
     if docname.startswith(CITED_PAGES) and title:
-        executable = "kernelspec:" in source[0].split("\n---", 1)[0]
-        source[0] = source[0].rstrip("\n") + cite_box(title, docname, notebook_name(Path(docname)) if executable
-                                                      else None, book_data_dir(app))
+        notebook = notebook_name(Path(docname)) if is_notebook(source[0]) else None
+        source[0] = source[0].rstrip("\n") + cite_box(title, docname, notebook, book_data_dir(app))
 
 
 # --- the theme and the PDF -------------------------------------------------------------------------------
