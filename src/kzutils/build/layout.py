@@ -80,8 +80,10 @@ def pieces(word: str, anywhere: bool = False) -> list[str]:
         return list(word)
     parts, current = [], ""
     for char in word:
-        if current and (current[-1] in BREAK_AFTER or (current[-1].isalpha() != char.isalpha()
-                                                        and (current[-1].isdigit() or char.isdigit()))):
+        # never before punctuation: "K2600000000)," keeps its ")," on the line of the number
+        if current and (char.isalnum() or char in "([{") and (
+                current[-1] in BREAK_AFTER or (current[-1].isalpha() != char.isalpha()
+                                               and (current[-1].isdigit() or char.isdigit()))):
             parts.append(current)
             current = ""
         current += char
