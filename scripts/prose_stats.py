@@ -57,23 +57,31 @@ def sentences(text: str) -> list[str]:
     return result
 
 
-def stats(path: Path) -> tuple[int, int, float]:
-    """Words, sentences and mean words per sentence of one page."""
+SHORT = 8  # a sentence of this many words or fewer counts as short
+
+
+def stats(path: Path) -> tuple[int, int, float, int]:
+    """Words, sentences, mean words per sentence and short sentences of one page."""
     found = sentences(path.read_text(encoding="utf-8"))
     words = sum(len(s.split()) for s in found)
-    return words, len(found), words / len(found) if found else 0.0
+    short = sum(1 for s in found if len(s.split()) <= SHORT)
+    return words, len(found), words / len(found) if found else 0.0, short
 
 
 def main(book: Path) -> None:
-    """Print a table of every chapter and the totals."""
-    pages = [book / "intro.md", *sorted((book / "chapters").glob("*.md"))]
-    total_words = total_sentences = 0
-    print(f"{'page':34} {'words':>7} {'sentences':>9} {'words/sentence':>15}")
+    """Print a table of every chapter, document and appendix, and the totals."""
+    pages = [book / "intro.md", *sorted((book / "chapters").glob("*.md")), *sorted((book / "documents").glob("*.md")),
+             *sorted((book / "appendices").glob("*.md"))]
+    total_words = total_sentences = total_short = 0
+    print(f"{'page':34} {'words':>7} {'sentences':>9} {'words/sentence':>15} {f'<= {SHORT} words':>12}")
     for page in pages:
-        words, count, mean = stats(page)
-        total_words, total_sentences = total_words + words, total_sentences + count
-        print(f"{str(page.relative_to(book)):34} {words:7,} {count:9,} {mean:15.1f}")
-    print(f"{'all chapters':34} {total_words:7,} {total_sentences:9,} {total_words / total_sentences:15.1f}")
+        words, count, mean, short = stats(page)
+        if not count:
+            continue
+        total_words, total_sentences, total_short = total_words + words, total_sentences + count, total_short + short
+        print(f"{str(page.relative_to(book)):34} {words:7,} {count:9,} {mean:15.1f} {100 * short / count:11.1f}%")
+    print(f"{'all pages':34} {total_words:7,} {total_sentences:9,} {total_words / total_sentences:15.1f} "
+          f"{100 * total_short / total_sentences:11.1f}%")
 
 
 if __name__ == "__main__":
