@@ -531,6 +531,13 @@ def observation_series(series_id: str, data_dir: Path | str | None = None) -> pd
     return rows.sort_values("date", kind="stable").reset_index(drop=True)
 
 
+def _readable(value: Any) -> str:
+    """A bound as a reader reads it: large whole numbers with thousands separators (years stay as they are)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return f"{value:,}"
+    return str(value)
+
+
 def data_dictionary(data_dir: Path | str | None = None) -> pd.DataFrame:
     """One row per field of every resource: type, unit, constraints and description, from datapackage.json."""
     rows = []
@@ -540,7 +547,7 @@ def data_dictionary(data_dir: Path | str | None = None) -> pd.DataFrame:
         key = entry["schema"].get("primaryKey", [])
         for field in entry["schema"]["fields"]:
             constraints = dict(field.get("constraints", {}))
-            rules = [f"{name}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+            rules = [f"{name}: {', '.join(map(str, value)) if isinstance(value, list) else _readable(value)}"
                      for name, value in constraints.items() if name != "required"]
             if field.get("bibtexKey"):
                 rules.append("a key of book/references.bib")

@@ -12,6 +12,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from kzutils.build.pages import with_data_links
+from kzutils.build.summaries import mark_summary
 
 FIGURE_DATA_DIR = "_static/figure-data"
 LOGGER = logging.getLogger(__name__)
@@ -61,16 +62,8 @@ class FigureDataIndexDirective(SphinxDirective):
     """`kz-figure-data-index`: a list of every figure's data file, with the page it is on."""
 
     def run(self) -> list[nodes.Node]:
-        self.env.__dict__.setdefault(INDEX_DOCS, set()).add(self.env.docname)
+        mark_summary(self.env, "figure-index")
         return [figure_data_index()]
-
-
-INDEX_DOCS = "kz_figure_index_docs"
-
-
-def rewrite_index(app: Sphinx, env: Any) -> list[str]:
-    """The page with the index is written again on every build: it lists every other page's figures."""
-    return sorted(getattr(env, INDEX_DOCS, set()))
 
 
 def visit_figure_data_html(self: Any, node: figure_data) -> None:
@@ -123,13 +116,11 @@ def purge_figure_data(app: Sphinx, env: Any, docname: str) -> None:
     store = getattr(env, "kz_figure_data", {})
     for name in [n for n, entry in store.items() if entry["docname"] == docname]:
         del store[name]
-    getattr(env, INDEX_DOCS, set()).discard(docname)
 
 
 def merge_figure_data(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
     """Parallel reads: gather the figures read by the workers."""
     env.__dict__.setdefault("kz_figure_data", {}).update(getattr(other, "kz_figure_data", {}))
-    env.__dict__.setdefault(INDEX_DOCS, set()).update(getattr(other, INDEX_DOCS, set()))
 
 
 def write_figure_data(app: Sphinx, exception: Exception | None) -> None:
@@ -160,4 +151,3 @@ def setup(app: Sphinx) -> None:
     app.connect("env-purge-doc", purge_figure_data)
     app.connect("env-merge-info", merge_figure_data)
     app.connect("build-finished", write_figure_data)
-    app.connect("env-updated", rewrite_index)

@@ -13,6 +13,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from kzutils.build.pages import near_names
 from kzutils.build.paths import bibliography_file, book_data_dir
+from kzutils.build.summaries import mark_summary, pages_with_summary
 from kzutils.build.tables import print_table, table_from_spec
 
 
@@ -25,7 +26,6 @@ class claims_ledger(nodes.General, nodes.Element):
     """Placeholder for the claims ledger, filled once every page has been read."""
 
 
-LEDGER_DOCS = "kz_ledger_docs"
 FACT_USES = "kz_fact_uses"
 
 
@@ -79,7 +79,7 @@ class FactLinks(SphinxPostTransform):
         html = self.app.builder.format == "html"
         path = bibliography_file(self.app) if html else None
         known = bib.keys(path) if path else set()
-        ledger = sorted(getattr(self.env, LEDGER_DOCS, set()))
+        ledger = pages_with_summary(self.env, "ledger")
         for node in list(self.document.findall(fact_number)):
             fact = facts[node["fact"]]
             if not html:
@@ -105,7 +105,7 @@ class ClaimsLedgerDirective(SphinxDirective):
     """`kz-claims-ledger`: every number the prose prints, with its data row, its source and its pages."""
 
     def run(self) -> list[nodes.Node]:
-        self.env.__dict__.setdefault(LEDGER_DOCS, set()).add(self.env.docname)
+        mark_summary(self.env, "ledger")
         return [claims_ledger()]
 
 
@@ -154,18 +154,11 @@ def fill_claims_ledger(app: Sphinx, doctree: nodes.document, docname: str) -> No
 def purge_fact_uses(app: Sphinx, env: Any, docname: str) -> None:
     """Forget the numbers of a page that is read again."""
     getattr(env, FACT_USES, {}).pop(docname, None)
-    getattr(env, LEDGER_DOCS, set()).discard(docname)
 
 
 def merge_fact_uses(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
     """Parallel reads: gather the numbers the workers' pages print."""
     env.__dict__.setdefault(FACT_USES, {}).update(getattr(other, FACT_USES, {}))
-    env.__dict__.setdefault(LEDGER_DOCS, set()).update(getattr(other, LEDGER_DOCS, set()))
-
-
-def rewrite_ledger(app: Sphinx, env: Any) -> list[str]:
-    """The ledger page is written again on every build: it lists what every other page prints."""
-    return sorted(getattr(env, LEDGER_DOCS, set()))
 
 
 def setup(app: Sphinx) -> None:
@@ -178,4 +171,3 @@ def setup(app: Sphinx) -> None:
     app.connect("doctree-resolved", fill_claims_ledger)
     app.connect("env-purge-doc", purge_fact_uses)
     app.connect("env-merge-info", merge_fact_uses)
-    app.connect("env-updated", rewrite_ledger)

@@ -23,7 +23,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 from kzutils import meta, reads
-from kzutils.build import figures, freshness, numbers, tables
+from kzutils.build import figures, freshness, numbers, summaries, tables
 from kzutils.build.paths import book_data_dir
 from kzutils.build.pages import is_notebook, notebook_name, page_title, without_solutions
 
@@ -397,4 +397,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     numbers.setup(app)
     figures.setup(app)
     tables.setup(app)
+    summaries.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -18,6 +18,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from kzutils.build.layout import layout
 from kzutils.build.paths import bibliography_file
+from kzutils.build.summaries import mark_summary
 
 LOGGER = logging.getLogger(__name__)
 
@@ -160,13 +161,10 @@ class BibliographyTableDirective(SphinxDirective):
             frame = bib.not_upgraded(path).rename(columns={"origin": "original outlet", "searched": "what was searched"})
             return shown_table(frame, "Copies and encyclopedias kept because no original could be read")
         if which == "by-chapter":
-            self.env.__dict__.setdefault(BY_CHAPTER_DOCS, set()).add(self.env.docname)
+            mark_summary(self.env, "citations-by-chapter")
             return [citations_by_chapter()]
         LOGGER.warning(f"kz-bibliography-table: unknown table {which!r}", location=(self.env.docname, self.lineno))
         return []
-
-
-BY_CHAPTER_DOCS = "kz_by_chapter_docs"
 
 
 def chapter_citations(env: Any) -> dict[str, list[str]]:
@@ -199,19 +197,6 @@ def fill_citations_by_chapter(app: Sphinx, doctree: nodes.document, docname: str
         placeholder.replace_self([node.deepcopy() for node in shown])
 
 
-def rewrite_by_chapter(app: Sphinx, env: Any) -> list[str]:
-    """The bibliography page is written again on every build: its first table counts every page's citations."""
-    return sorted(getattr(env, BY_CHAPTER_DOCS, set()))
-
-
-def purge_by_chapter(app: Sphinx, env: Any, docname: str) -> None:
-    getattr(env, BY_CHAPTER_DOCS, set()).discard(docname)
-
-
-def merge_by_chapter(app: Sphinx, env: Any, docnames: set[str], other: Any) -> None:
-    env.__dict__.setdefault(BY_CHAPTER_DOCS, set()).update(getattr(other, BY_CHAPTER_DOCS, set()))
-
-
 def setup(app: Sphinx) -> None:
     """Register the table directives, nodes and hooks."""
     app.add_node(book_table)
@@ -220,6 +205,3 @@ def setup(app: Sphinx) -> None:
     app.add_node(citations_by_chapter)
     app.add_directive("kz-bibliography-table", BibliographyTableDirective)
     app.connect("doctree-resolved", fill_citations_by_chapter)
-    app.connect("env-updated", rewrite_by_chapter)
-    app.connect("env-purge-doc", purge_by_chapter)
-    app.connect("env-merge-info", merge_by_chapter)
