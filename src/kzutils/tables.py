@@ -5,10 +5,43 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from typing import Any, Mapping
 
 import pandas as pd
 from pandas.io.formats.style import Styler
+
+# Where a long identifier may break: after these characters, and between a letter and a digit.
+BREAK_AFTER = "_/.-:=&?#@,;|)]}"
+IDENTIFIER = re.compile(r"^\S{13,}$|^\S*[_/]\S*$")
+NUMBER = re.compile(r"^[−\-+]?[\d.,\s  ]*\d[\d.,  ]*%?$")
+
+
+def pieces(word: str, anywhere: bool = False) -> list[str]:
+    """The pieces between which a word of a table cell may break: an identifier (a key, a fact name, an
+    address) after punctuation and between letters and digits; with `anywhere`, between any two characters.
+    Other words stay whole (TeX hyphenates ordinary words)."""
+    if not IDENTIFIER.match(word) or NUMBER.match(word):
+        return [word]
+    if anywhere:
+        return list(word)
+    parts, current = [], ""
+    for char in word:
+        # never before punctuation: "K2600000000)," keeps its ")," on the line of the number
+        if current and (char.isalnum() or char in "([{") and (
+                current[-1] in BREAK_AFTER or (current[-1].isalpha() != char.isalpha()
+                                               and (current[-1].isdigit() or char.isdigit()))):
+            parts.append(current)
+            current = ""
+        current += char
+    return parts + [current]
+
+
+def breakable_html(text: Any) -> str:
+    """A cell's text as escaped HTML in which a long key, name or address may break where `pieces` allows."""
+    return "".join("<wbr>".join(html.escape(piece) for piece in pieces(word)) if word.strip() else word
+                   for word in re.split(r"(\s+)", str(text)))
+
 
 TABLE_DIRECTIVE = "kz-table"  # kzutils.build.tables turns it into a table, when a builder (the PDF's) shows it
 
@@ -25,9 +58,10 @@ class Table:
         self.uuid = hashlib.sha256(frame.to_csv().encode("utf-8")).hexdigest()[:10]
 
     def styler(self) -> Styler:
-        """The pandas Styler for the web book: the same cell texts as the PDF (`cells`), HTML-escaped."""
+        """The pandas Styler for the web book: the same cell texts as the PDF (`cells`), HTML-escaped, with long
+        keys free to break (so that a table fits the page where it can)."""
         styler = Styler(self.cells(), uuid=self.uuid, cell_ids=False).hide(axis="index")
-        return styler.format(escape="html").format_index(escape="html", axis=1)
+        return styler.format(breakable_html).format_index(escape="html", axis=1)
 
     def to_html(self) -> str:
         """The table as HTML, with a caption if given, in a box of its own that scrolls sideways when the table is

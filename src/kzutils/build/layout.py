@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from kzutils.tables import NUMBER, pieces
+
 # The PDF's page (letter paper, 1 in margins: Sphinx's defaults) and the fonts _config.yml's LaTeX uses.
 TEXT_WIDTH = 468.0  # pt
 SLACK = 0.92  # a table in a box (a solution, a note) has about 7% less room than the text block
@@ -40,10 +42,6 @@ BODY_FONT, HEAD_FONT = "FreeSerif.otf", "FreeSans.otf"  # cells, and the header 
 AVERAGE_ADVANCE = 0.5  # em, for a character whose font cannot be read
 NARROW = 0.22  # a column whose entries all fit on one line in this share of the room is never wrapped
 
-# Where a long identifier may break: after these characters, and between a letter and a digit.
-BREAK_AFTER = "_/.-:=&?#@,;|)]}"
-IDENTIFIER = re.compile(r"^\S{13,}$|^\S*[_/]\S*$")
-NUMBER = re.compile(r"^[−\-+]?[\d.,\s  ]*\d[\d.,  ]*%?$")
 DASHES = {"—", "–", "-", "", "n/a"}
 
 
@@ -68,26 +66,6 @@ def text_width(text: str, size: float, font: str = BODY_FONT) -> float:
     """The width of `text` on one line, in pt, at `size` pt."""
     table = advances(font)
     return size * sum(table.get(ord(char), AVERAGE_ADVANCE) for char in text)
-
-
-def pieces(word: str, anywhere: bool = False) -> list[str]:
-    """The pieces between which a word of a table cell may break: an identifier (a key, a fact name, an
-    address) after punctuation and between letters and digits; with `anywhere`, between any two characters.
-    Other words stay whole (TeX hyphenates ordinary words)."""
-    if not IDENTIFIER.match(word) or NUMBER.match(word):
-        return [word]
-    if anywhere:
-        return list(word)
-    parts, current = [], ""
-    for char in word:
-        # never before punctuation: "K2600000000)," keeps its ")," on the line of the number
-        if current and (char.isalnum() or char in "([{") and (
-                current[-1] in BREAK_AFTER or (current[-1].isalpha() != char.isalpha()
-                                               and (current[-1].isdigit() or char.isdigit()))):
-            parts.append(current)
-            current = ""
-        current += char
-    return parts + [current]
 
 
 @dataclass

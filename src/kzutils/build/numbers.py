@@ -139,7 +139,7 @@ def fill_claims_ledger(app: Sphinx, doctree: nodes.document, docname: str) -> No
     rows = ledger_rows(book_facts(app), getattr(app.env, FACT_USES, {}))
     spec = {"caption": "Every number printed in the text, with its data row and source",
             "columns": ["Number", "What it measures (fact name)", "Data row", "Source", "Pages"],
-            "widths": [12, 40, 16, 18, 14],
+            "widths": [12, 38, 19, 18, 13],
             "rows": [[*cells[:4], ", ".join(page_label(app.env, d) for d in cells[4])] for _, cells in rows]}
     shown = [table_from_spec(spec)] if app.builder.format == "html" else print_table(spec)
     table = next(node for node in shown if isinstance(node, nodes.table))

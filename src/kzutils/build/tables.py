@@ -18,6 +18,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from kzutils.build.layout import layout
 from kzutils.build.paths import bibliography_file
+from kzutils.tables import pieces
 from kzutils.build.summaries import mark_summary
 
 LOGGER = logging.getLogger(__name__)
@@ -49,9 +50,9 @@ def table_from_spec(spec: dict[str, Any], educate: Callable[[str], str] = str,
                     breaks: list[bool] | None = None) -> nodes.table:
     """The docutils table a MyST list-table with a caption, `:header-rows: 1`, `:class: longtable` and
     `:widths:` gives (a LaTeX longtable that breaks across pages), every text literal after `educate` (the
-    smart quotes that Sphinx gives text it reads). With `breaks` (one flag per column, for the PDF), long
-    identifiers get places where LaTeX may break them (kzutils.build.layout.pieces), anywhere in the columns
-    flagged True."""
+    smart quotes that Sphinx gives text it reads). Long identifiers get places where they may break
+    (kzutils.tables.pieces); with `breaks` (one flag per column, for the PDF), anywhere in the columns flagged
+    True."""
     table = nodes.table(classes=["colwidths-given", "longtable"])
     if spec.get("caption"):
         caption = educate(spec["caption"])
@@ -72,21 +73,16 @@ def table_from_spec(spec: dict[str, Any], educate: Callable[[str], str] = str,
     return table
 
 
-BREAK = r"\allowbreak{}"
-
-
 def cell_text(text: str, anywhere: bool | None) -> list[nodes.Node]:
-    """A cell's text; for the PDF (`anywhere` not None), with LaTeX break points inside long identifiers."""
-    if anywhere is None:
-        return [nodes.Text(text)]
-    from kzutils.build.layout import pieces
-
+    """A cell's text with places where a long identifier may break: for the web (`anywhere` None) after
+    punctuation and between letters and digits; for the PDF the same, or anywhere in the columns flagged True."""
     found: list[nodes.Node] = []
+    mark = nodes.raw("", "<wbr>", format="html") if anywhere is None else nodes.raw("", r"\allowbreak{}", format="latex")
     for word in re.split(r"(\s+)", text):
-        parts = pieces(word, anywhere) if word.strip() else [word]
+        parts = pieces(word, bool(anywhere)) if word.strip() else [word]
         for number, part in enumerate(parts):
             if number:
-                found.append(nodes.raw("", BREAK, format="latex"))
+                found.append(mark.deepcopy())
             found.append(nodes.Text(part))
     return found
 
