@@ -76,10 +76,11 @@ def hostile_book(project_copy: Path) -> Path:
 
 
 def test_a_script_in_a_data_cell_is_escaped_in_the_html(hostile_book: Path) -> None:
-    raw = (hostile_book / "_build" / "html" / "escaping.html").read_text(encoding="utf-8")
+    # <wbr> marks where a long word of a table may break (kzutils.tables.breakable_html); the text is the same.
+    raw = (hostile_book / "_build" / "html" / "escaping.html").read_text(encoding="utf-8").replace("<wbr>", "")
     assert PAYLOAD not in raw, "the data's <script> element reached the HTML as markup"
     assert raw.count(ESCAPED) >= 3, f"expected it escaped in the table, the fact and its hover text: {ESCAPED}"
-    ledger = (hostile_book / "_build" / "html" / "ledger.html").read_text(encoding="utf-8")
+    ledger = (hostile_book / "_build" / "html" / "ledger.html").read_text(encoding="utf-8").replace("<wbr>", "")
     assert PAYLOAD not in ledger and ESCAPED in ledger
 
 

@@ -18,8 +18,8 @@ from sphinx.util.docutils import SphinxDirective
 
 from kzutils.build.layout import layout
 from kzutils.build.paths import bibliography_file
-from kzutils.tables import pieces
 from kzutils.build.summaries import mark_summary
+from kzutils.tables import pieces
 
 LOGGER = logging.getLogger(__name__)
 
@@ -77,7 +77,8 @@ def cell_text(text: str, anywhere: bool | None) -> list[nodes.Node]:
     """A cell's text with places where a long identifier may break: for the web (`anywhere` None) after
     punctuation and between letters and digits; for the PDF the same, or anywhere in the columns flagged True."""
     found: list[nodes.Node] = []
-    mark = nodes.raw("", "<wbr>", format="html") if anywhere is None else nodes.raw("", r"\allowbreak{}", format="latex")
+    web = anywhere is None
+    mark = nodes.raw("", "<wbr>", format="html") if web else nodes.raw("", r"\allowbreak{}", format="latex")
     for word in re.split(r"(\s+)", text):
         parts = pieces(word, bool(anywhere)) if word.strip() else [word]
         for number, part in enumerate(parts):
