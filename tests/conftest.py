@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import unicodedata
+from itertools import count
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,24 @@ def project_copy(tmp_path: Path) -> Path:
 def data_copy(project_copy: Path) -> Path:
     """The data/ folder of a project copy."""
     return project_copy / "data"
+
+
+_data_copies = count()
+
+
+def shared_bibliography(root: Path) -> Path:
+    """ROOT with a copy of book/references.bib: copies of data/ made in it (`data_copy_in`) share one
+    bibliography, which validation then parses once for all of them."""
+    (root / "book").mkdir()
+    shutil.copy2(BOOK / "references.bib", root / "book" / "references.bib")
+    return root
+
+
+def data_copy_in(root: Path) -> Path:
+    """A fresh copy of data/ in ROOT, under a name no earlier copy used."""
+    folder = root / f"data_{next(_data_copies)}"
+    shutil.copytree(DATA, folder)
+    return folder
 
 
 def edit_cell(path: Path, row: int, column: str, value: str) -> None:

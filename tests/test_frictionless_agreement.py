@@ -8,34 +8,19 @@ schema, are listed in STRICTER and in CONTRIBUTING.md ("What validation refuses"
 from __future__ import annotations
 
 import json
-import shutil
-from itertools import count
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
 import kzutils as kz
-from conftest import BOOK, DATA, edit_cell, read_rows, write_rows
+from conftest import DATA, data_copy_in, edit_cell, read_rows, shared_bibliography, write_rows
 
 frictionless = pytest.importorskip("frictionless")
 
-_numbers = count()
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project folder whose data copies (data_1, data_2, ...) share one bibliography, parsed once."""
-    root = tmp_path_factory.mktemp("agreement")
-    (root / "book").mkdir()
-    shutil.copy2(BOOK / "references.bib", root / "book" / "references.bib")
-    return root
-
-
-def fresh_copy(project: Path) -> Path:
-    data = project / f"data_{next(_numbers)}"
-    shutil.copytree(DATA, data)
-    return data
+    return shared_bibliography(tmp_path_factory.mktemp("agreement"))
 
 
 def field_of(descriptor: dict, resource: str, field: str) -> dict:
@@ -210,7 +195,7 @@ def frictionless_accepts(data: Path, name: str) -> tuple[bool, str]:
 @pytest.mark.parametrize("case", list(SAME))
 def test_both_validators_give_the_same_verdict(project: Path, case: str) -> None:
     name, edit, valid = SAME[case]
-    data = fresh_copy(project)
+    data = data_copy_in(project)
     edit(data)
     ours, why_ours = kzutils_accepts(data, name)
     theirs, why_theirs = frictionless_accepts(data, name)
@@ -221,7 +206,7 @@ def test_both_validators_give_the_same_verdict(project: Path, case: str) -> None
 def test_where_the_book_is_stricter_than_frictionless(project: Path, case: str) -> None:
     """Each case that CONTRIBUTING.md lists as refused by kzutils alone: kzutils refuses it, Frictionless does not."""
     name, edit = STRICTER[case]
-    data = fresh_copy(project)
+    data = data_copy_in(project)
     edit(data)
     ours, why = kzutils_accepts(data, name)
     theirs, _ = frictionless_accepts(data, name)
@@ -230,6 +215,6 @@ def test_where_the_book_is_stricter_than_frictionless(project: Path, case: str) 
 
 
 def test_the_real_package_passes_both(project: Path) -> None:
-    data = fresh_copy(project)
+    data = data_copy_in(project)
     assert kzutils_accepts(data, "votes")[0]
     assert frictionless.Package(str(data / "datapackage.json")).get_resource("vote_results").validate().valid

@@ -12,35 +12,25 @@ import os
 import re
 import shutil
 import threading
-from itertools import count
 from pathlib import Path
 
 import pytest
 
 import kzutils as kz
 from kzutils import bib, validate
-from conftest import BOOK, DATA, ROOT, edit_cell, read_rows, write_rows
+from conftest import BOOK, DATA, ROOT, data_copy_in, edit_cell, read_rows, shared_bibliography, write_rows
 from inprocess import run_here
-
-
-_copies = count()
 
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project folder whose data copies (data_0, data_1, ...) share one bibliography, parsed once."""
-    root = tmp_path_factory.mktemp("hostile")
-    (root / "book").mkdir()
-    shutil.copy2(BOOK / "references.bib", root / "book" / "references.bib")
-    return root
+    return shared_bibliography(tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.fixture
 def data(shared: Path) -> Path:
     """A copy of data/ that a test may corrupt (the bibliography is shared: a test that edits it uses `project`)."""
-    folder = shared / f"data_{next(_copies)}"
-    shutil.copytree(DATA, folder)
-    return folder
+    return data_copy_in(shared)
 
 
 @pytest.fixture
