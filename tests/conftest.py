@@ -78,6 +78,15 @@ def data_copy_in(root: Path) -> Path:
     return folder
 
 
+def edit_entry(path: Path, key: str, change) -> int:
+    """Rewrite one entry of the bibliography `path` with `change(text)`; return the line where the entry starts."""
+    text = path.read_text(encoding="utf-8")
+    found = re.search(r"@\w+\{" + re.escape(key) + r",\n.*?\n\}", text, re.S)
+    assert found, key
+    path.write_text(text[:found.start()] + change(found.group(0)) + text[found.end():], encoding="utf-8")
+    return text.count("\n", 0, found.start()) + 1
+
+
 def edit_cell(path: Path, row: int, column: str, value: str) -> None:
     """Set one cell of a CSV (row is 1-based, counting data rows)."""
     with path.open(newline="", encoding="utf-8") as handle:

@@ -18,7 +18,7 @@ import pytest
 
 import kzutils as kz
 from kzutils import bib, validate
-from conftest import BOOK, DATA, ROOT, data_copy_in, edit_cell, read_rows, shared_bibliography, write_rows
+from conftest import BOOK, DATA, ROOT, data_copy_in, edit_cell, edit_entry, read_rows, shared_bibliography, write_rows
 from inprocess import run_here
 
 
@@ -97,15 +97,6 @@ def entry_refused(path: Path, *expected: str) -> str:
         assert text in message, f"{text!r} not in:\n{message}"
     assert clean(message)
     return message
-
-
-def edit_entry(path: Path, key: str, change) -> int:
-    """Rewrite one entry of the bibliography `path` with `change(text)`; return the line where the entry starts."""
-    text = path.read_text(encoding="utf-8")
-    found = re.search(r"@\w+\{" + re.escape(key) + r",\n.*?\n\}", text, re.S)
-    assert found, key
-    path.write_text(text[:found.start()] + change(found.group(0)) + text[found.end():], encoding="utf-8")
-    return text.count("\n", 0, found.start()) + 1
 
 
 def set_field(path: Path, key: str, name: str, value: str) -> int:

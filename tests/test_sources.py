@@ -11,7 +11,7 @@ import pytest
 
 import kzutils as kz
 from kzutils import bib
-from conftest import BOOK, DATA, edit_cell
+from conftest import BOOK, DATA, edit_cell, edit_entry
 
 BIB = BOOK / "references.bib"
 
@@ -23,14 +23,6 @@ def sources_copy(tmp_path: Path) -> Path:
     (tmp_path / "book").mkdir()
     shutil.copy2(BIB, tmp_path / "book" / "references.bib")
     return tmp_path
-
-
-def edit_entry(bib_path: Path, key: str, change) -> None:
-    """Rewrite one entry's text with `change(text) -> text`."""
-    text = bib_path.read_text(encoding="utf-8")
-    found = re.search(r"@\w+\{" + re.escape(key) + r",\n.*?\n\}", text, re.S)
-    assert found, key
-    bib_path.write_text(text[:found.start()] + change(found.group(0)) + text[found.end():], encoding="utf-8")
 
 
 def first_key_of_kind(kind: str) -> str:
